@@ -1,0 +1,180 @@
+"""Reverse mode: topological order, ``backward``, ``grad`` and ``zero_grad``.
+
+Nothing here recurses: the graph may be millions of nodes deep.
+
+The chain rule is one loop over the nodes, outputs first::
+
+    for node in reversed(topological_order(root)):
+        for parent, local in zip(node.parents, node.local_grads):
+            parent.grad += local * node.grad
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence, overload
+
+from .errors import BackwardError, describe
+
+if TYPE_CHECKING:
+    from .value import Value
+
+__all__ = ["topological_order", "backward", "grad", "zero_grad"]
+
+
+def topological_order(root: "Value") -> list["Value"]:
+    """Every node ``root`` depends on, each once, parents before the nodes made from them.
+
+    The order is deterministic (depth first, parents in operand order); ``root`` is last.
+
+    >>> from autograd import Value, topological_order
+    >>> a = Value(1.0, label="a"); b = a * 2; c = b + a
+    >>> [n.label or n.op for n in topological_order(c)]
+    ['a', '*2', '+']
+    """
+    _check_node(root, "topological_order")
+    order: list = []
+    seen = {root}
+    # Each stack entry is a node and an iterator over its parents not yet visited.
+    stack = [(root, iter(root.parents))]
+    append, push, pop = order.append, stack.append, stack.pop
+    add = seen.add
+    while stack:
+        node, parents = stack[-1]
+        for p in parents:
+            if p not in seen:
+                add(p)
+                if p.parents:
+                    push((p, iter(p.parents)))
+                    break
+                append(p)
+        else:
+            pop()
+            append(node)
+    return order
+
+
+def backward(root: "Value", grad: float = 1.0) -> None:
+    """Fill ``.grad`` of every node ``root`` depends on with d root / d node.
+
+    Semantics: ``root`` is seeded with ``grad``; every intermediate node (one with
+    parents) is reset first, so it holds this pass's gradient; leaves *accumulate*
+    across calls, as PyTorch parameters do (call ``zero_grad`` between steps).
+
+    >>> from autograd import Value
+    >>> x = Value(3.0); y = x * x
+    >>> y.backward(); y.backward(); x.grad   # leaves accumulate: 6 + 6
+    12.0
+    """
+    _check_node(root, "backward")
+    seed = _seed(grad)
+    order = topological_order(root)
+    for node in order:
+        if node.parents:
+            node.grad = 0.0
+    root.grad += seed
+    for node in reversed(order):
+        g = node.grad
+        if g == 0.0:
+            continue
+        if g - g != 0.0:
+            raise BackwardError(
+                f"backward: the gradient at node {describe(node)} (op {node.op or 'leaf'!r}) "
+                f"overflowed to {g!r}; the graph multiplies very large local derivatives")
+        for p, local in zip(node.parents, node.local_grads):
+            p.grad += local * g
+
+
+def zero_grad(root: "Value") -> None:
+    """Set ``grad`` to 0.0 on ``root`` and every node it depends on."""
+    _check_node(root, "zero_grad")
+    for node in topological_order(root):
+        node.grad = 0.0
+
+
+@overload
+def grad(output: "Value", inputs: "Value", create_graph: bool = ...) -> "float | Value": ...
+@overload
+def grad(output: "Value", inputs: Sequence["Value"], create_graph: bool = ...) -> list: ...
+
+
+def grad(output, inputs, create_graph=False):
+    """d output / d input for each input, without touching any ``.grad``.
+
+    ``inputs`` is a Value (one result) or a sequence of Values (a list of results).
+    An input the output does not depend on gets 0. With ``create_graph=True`` the
+    gradients are Values built from the same op rules, so they can be differentiated
+    again (second derivatives, Hessians).
+
+    >>> from autograd import Value, grad
+    >>> x = Value(2.0)
+    >>> y = x ** 3
+    >>> dy = grad(y, x, create_graph=True)      # 3 x**2 = 12
+    >>> dy.data, grad(dy, x)                     # 6 x = 12
+    (12.0, 12.0)
+    """
+    from .value import Value
+
+    _check_node(output, "grad")
+    single = isinstance(inputs, Value)
+    targets = [inputs] if single else list(inputs)
+    for x in targets:
+        if not isinstance(x, Value):
+            raise BackwardError(f"grad: inputs must be Values, got {type(x).__name__}")
+    grads: dict = {output: 1.0}
+    for node in reversed(topological_order(output)):
+        g = grads.get(node)
+        if g is None or not node.parents:
+            continue
+        if create_graph:
+            locals_ = local_grads_as_values(node)
+            for p, local in zip(node.parents, locals_):
+                contribution = _times(local, g)
+                prev = grads.get(p)
+                grads[p] = contribution if prev is None else prev + contribution
+        else:
+            if g - g != 0.0:
+                raise BackwardError(f"grad: the gradient at node {describe(node)} overflowed to {g!r}")
+            for p, local in zip(node.parents, node.local_grads):
+                prev = grads.get(p)
+                grads[p] = local * g if prev is None else prev + local * g
+    results = [grads.get(x, 0.0) for x in targets]
+    if create_graph:
+        results = [r if isinstance(r, Value) else Value(r) for r in results]
+    return results[0] if single else results
+
+
+def local_grads_as_values(node: "Value") -> tuple:
+    """The local derivatives of ``node`` rebuilt as graph nodes (floats where they are constant).
+
+    The op's one derivative rule runs on the parent Values instead of their floats.
+    """
+    op = node.op_def
+    if op.kind == "unary":
+        return op.local(node.parents[0], node)
+    if op.kind == "binary":
+        return op.local(node.parents[0], node.parents[1], node)
+    if op.kind == "folded":
+        return op.local(node.parents[0], node.const, node)
+    return op.local(node.parents, node.const or 0.0, node)
+
+
+def _times(local, g):
+    """local * g, skipping the multiplications by exactly 1 that would clutter the graph."""
+    if type(local) is float and local == 1.0:
+        return g
+    if type(g) is float and g == 1.0:
+        return local
+    return local * g
+
+
+def _seed(grad) -> float:
+    from .value import _number
+
+    return _number(grad, "backward", "seed grad")
+
+
+def _check_node(x, fname: str) -> None:
+    from .value import Value
+
+    if not isinstance(x, Value):
+        raise BackwardError(f"{fname}: expects a Value, got {type(x).__name__} {x!r:.40}")

@@ -1,0 +1,219 @@
+"""The op table: every operation the engine knows, defined once.
+
+Each :class:`Op` holds
+
+* ``forward``: the value rule, on plain floats;
+* ``local``: the local-derivative rule, d(out)/d(operand) for each Value operand.
+  It is written with ordinary arithmetic, so the same rule runs on floats (a
+  normal backward pass) and on :class:`~autograd.Value` nodes (``grad(...,
+  create_graph=True)``, which gives second derivatives);
+* how the op is written: ``symbol`` (for graphs), ``text`` and ``latex``
+  templates for the expression, and ``rule_text`` / ``rule_latex`` templates
+  for each local derivative (used by ``explain``);
+* ``domain``: what inputs are allowed, quoted in error messages;
+* ``kinks``: points where the derivative is a convention, not a limit.
+
+Template fields: ``{0}``, ``{1}`` the Value operands, ``{c}`` a folded
+constant, ``{out}`` the node's own value, ``{args}`` the n-ary operand list.
+
+Kinds of op:
+
+* ``unary``   one Value operand: ``forward(x)``, ``local(x, out) -> (dx,)``
+* ``binary``  two Value operands: ``forward(a, b)``, ``local(a, b, out) -> (da, db)``
+* ``folded``  a Value and a plain-number constant ``c`` kept in the node:
+  ``forward(x, c)``, ``local(x, c, out) -> (dx,)``
+* ``nary``    any number of Value operands plus a constant:
+  ``forward(xs, c)``, ``local(xs, c, out) -> tuple``
+
+Example::
+
+    >>> from autograd.ops import OPS
+    >>> OPS["mul"].forward(2.0, 3.0), OPS["mul"].local(2.0, 3.0, 6.0)
+    (6.0, (3.0, 2.0))
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+__all__ = ["Op", "OPS", "sigmoid_float"]
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """One operation: its value rule, its local-derivative rule and how it is written."""
+
+    name: str
+    kind: str  # "unary" | "binary" | "folded" | "nary"
+    symbol: str
+    forward: Callable
+    local: Callable
+    text: str
+    latex: str
+    rule_text: tuple[str, ...]
+    rule_latex: tuple[str, ...]
+    domain: str = ""
+    kinks: tuple[float, ...] = ()
+    kink_note: str = ""
+    constant_first: bool = False  # folded op written "c - x" rather than "x - c"
+    family: str = ""  # the user-facing name in messages ("div" for div_c); defaults to name
+    doc: str = field(default="", repr=False)
+
+    def label(self, const: float | None = None) -> str:
+        """The op as shown on a graph node, with a folded constant: ``*3``, ``2-``, ``exp``."""
+        if self.kind != "folded" or const is None:
+            if self.kind == "nary" and const:
+                return f"{self.symbol}{_num(const, signed=True)}"
+            return self.symbol
+        if self.constant_first:
+            return f"{_num(const)}{self.symbol}"
+        return f"{self.symbol}{_num(const)}"
+
+    def __post_init__(self):
+        if not self.family:  # "rdiv_c" is written "div" in messages
+            family = self.name.removesuffix("_c") if self.kind == "folded" else self.name
+            if self.constant_first:
+                family = family.removeprefix("r")
+            object.__setattr__(self, "family", family)
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+def _num(c: float, signed: bool = False) -> str:
+    """A constant as written in an op label: ``3`` not ``3.0``, ``0.5``, ``1e-05``."""
+    text = f"{c:g}" if c == c else repr(c)
+    if signed and not text.startswith("-"):
+        text = "+" + text
+    return text
+
+
+# -- helpers the rules use; each works on a float or on a Value --------------
+
+def _data(x):
+    """The number inside ``x`` (a float stays a float)."""
+    return getattr(x, "data", x)
+
+
+def _log(x):
+    return x.log() if hasattr(x, "log") else math.log(x)
+
+
+def sigmoid_float(x: float) -> float:
+    """A sigmoid that never overflows: exp is only ever taken of a non-positive number."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _step(x: float) -> float:
+    return 1.0 if x > 0.0 else -1.0
+
+
+def _dot_forward(xs, c):
+    n = len(xs) // 2
+    return math.fsum(map(float.__mul__, xs[:n], xs[n:2 * n])) + sum(xs[2 * n:]) + c
+
+
+def _dot_local(xs, c, out):
+    n = len(xs) // 2
+    return (*xs[n:2 * n], *xs[:n]) + (1.0,) * (len(xs) - 2 * n)
+
+
+# -- the table ----------------------------------------------------------------
+
+_TABLE = [
+    # name, kind, symbol, forward, local, text, latex, rule_text, rule_latex, extras
+    Op("add", "binary", "+", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0),
+       "{0} + {1}", "{0} + {1}", ("1", "1"), ("1", "1")),
+    Op("sub", "binary", "-", lambda a, b: a - b, lambda a, b, out: (1.0, -1.0),
+       "{0} - {1}", "{0} - {1}", ("1", "-1"), ("1", "-1")),
+    Op("mul", "binary", "*", lambda a, b: a * b, lambda a, b, out: (b, a),
+       "{0} * {1}", "{0} \\cdot {1}", ("{1}", "{0}"), ("{1}", "{0}")),
+    Op("div", "binary", "/", lambda a, b: a / b, lambda a, b, out: (1.0 / b, -a / (b * b)),
+       "{0} / {1}", "\\frac{{{0}}}{{{1}}}", ("1/{1}", "-{0}/{1}**2"),
+       ("\\frac{{1}}{{{1}}}", "-\\frac{{{0}}}{{{1}^2}}"),
+       domain="the divisor must not be 0"),
+    Op("pow", "binary", "**", lambda a, b: _real_pow(a, b),
+       lambda a, b, out: (b * a ** (b - 1.0), out * _log(a)),
+       "{0} ** {1}", "{{{0}}}^{{{1}}}", ("{1} * {0}**({1} - 1)", "{0}**{1} * log({0})"),
+       ("{1} {{{0}}}^{{{1} - 1}}", "{{{0}}}^{{{1}}} \\ln {0}"),
+       domain="a ** b with b a Value needs a base a > 0 (d/db = a**b * log(a))",
+       doc="pow_value_base"),
+
+    Op("add_c", "folded", "+", lambda x, c: x + c, lambda x, c, out: (1.0,),
+       "{0} + {c}", "{0} + {c}", ("1",), ("1",)),
+    Op("sub_c", "folded", "-", lambda x, c: x - c, lambda x, c, out: (1.0,),
+       "{0} - {c}", "{0} - {c}", ("1",), ("1",)),
+    Op("rsub_c", "folded", "-", lambda x, c: c - x, lambda x, c, out: (-1.0,),
+       "{c} - {0}", "{c} - {0}", ("-1",), ("-1",), constant_first=True),
+    Op("mul_c", "folded", "*", lambda x, c: x * c, lambda x, c, out: (c,),
+       "{0} * {c}", "{c} \\cdot {0}", ("{c}",), ("{c}",)),
+    Op("div_c", "folded", "/", lambda x, c: x / c, lambda x, c, out: (1.0 / c,),
+       "{0} / {c}", "\\frac{{{0}}}{{{c}}}", ("1/{c}",), ("\\frac{{1}}{{{c}}}",),
+       domain="the divisor must not be 0"),
+    Op("rdiv_c", "folded", "/", lambda x, c: c / x, lambda x, c, out: (-c / (x * x),),
+       "{c} / {0}", "\\frac{{{c}}}{{{0}}}", ("-{c}/{0}**2",), ("-\\frac{{{c}}}{{{0}^2}}",),
+       domain="the divisor must not be 0", constant_first=True),
+    Op("pow_c", "folded", "**", lambda x, c: _real_pow(x, c), lambda x, c, out: (_pow_local(x, c),),
+       "{0} ** {c}", "{{{0}}}^{{{c}}}", ("{c} * {0}**({c} - 1)",), ("{c} {{{0}}}^{{{c} - 1}}",),
+       domain="x ** c needs x > 0 when c is not an integer, and x != 0 when c < 1 "
+              "(a complex result, a division by zero or an infinite derivative)"),
+    Op("rpow_c", "folded", "**", lambda x, c: _real_pow(c, x), lambda x, c, out: (out * math.log(c),),
+       "{c} ** {0}", "{{{c}}}^{{{0}}}", ("{c}**{0} * log({c})",), ("{{{c}}}^{{{0}}} \\ln {c}",),
+       domain="c ** x with x a Value needs a base c > 0", constant_first=True),
+
+    Op("neg", "unary", "neg", lambda x: -x, lambda x, out: (-1.0,),
+       "-{0}", "-{0}", ("-1",), ("-1",)),
+    Op("exp", "unary", "exp", lambda x: math.exp(x), lambda x, out: (out,),
+       "exp({0})", "e^{{{0}}}", ("exp({0})",), ("e^{{{0}}}",),
+       domain="exp(x) overflows a float for x > 709.78"),
+    Op("log", "unary", "log", lambda x: math.log(x), lambda x, out: (1.0 / x,),
+       "log({0})", "\\ln {0}", ("1/{0}",), ("\\frac{{1}}{{{0}}}",),
+       domain="log needs an input > 0"),
+    Op("sigmoid", "unary", "σ", sigmoid_float, lambda x, out: (out * (1.0 - out),),
+       "sigmoid({0})", "\\sigma({0})", ("s(1 - s)",), ("\\sigma({0})(1 - \\sigma({0}))",)),
+    Op("tanh", "unary", "tanh", lambda x: math.tanh(x), lambda x, out: (1.0 - out * out,),
+       "tanh({0})", "\\tanh {0}", ("1 - tanh({0})**2",), ("1 - \\tanh^2 {0}",)),
+    Op("relu", "unary", "ReLU", lambda x: x if x > 0.0 else 0.0,
+       lambda x, out: (1.0 if _data(x) > 0.0 else 0.0,),
+       "relu({0})", "\\mathrm{{ReLU}}({0})", ("1 if {0} > 0 else 0",), ("\\mathbb{{1}}[{0} > 0]",),
+       kinks=(0.0,), kink_note="ReLU'(0) = 0 (as in PyTorch)"),
+    Op("abs", "unary", "abs", lambda x: abs(x),
+       lambda x, out: (1.0 if _data(x) > 0.0 else -1.0 if _data(x) < 0.0 else 0.0,),
+       "abs({0})", "|{0}|", ("sign({0})",), ("\\operatorname{{sign}}({0})",),
+       kinks=(0.0,), kink_note="abs'(0) = 0 (as in PyTorch)"),
+    Op("step", "unary", "step", _step, lambda x, out: (0.0,),
+       "step({0})", "\\operatorname{{step}}({0})", ("0",), ("0",),
+       kinks=(0.0,), kink_note="step(x) = 1 if x > 0 else -1; its derivative is 0 everywhere "
+                                "(undefined at 0, where the engine also uses 0)"),
+
+    Op("sum", "nary", "Σ", lambda xs, c: math.fsum(xs) + c,
+       lambda xs, c, out: (1.0,) * len(xs),
+       "sum({args})", "\\sum_i {args}", ("1",), ("1",)),
+    Op("dot", "nary", "dot", _dot_forward, _dot_local,
+       "dot({args})", "\\sum_i w_i x_i", ("x_i for w_i, w_i for x_i, 1 for the bias",),
+       ("x_i,\\ w_i,\\ 1",)),
+]
+
+
+def _real_pow(x: float, c: float) -> float:
+    """x ** c on reals: math.pow raises instead of returning a complex number."""
+    return math.pow(x, c)
+
+
+def _pow_local(x, c: float):
+    """d/dx x**c = c * x**(c-1), with the exact answers at c = 0 and c = 1."""
+    if c == 0.0:
+        return 0.0
+    if c == 1.0:
+        return 1.0
+    if _data(x) == 0.0 and c < 1.0:
+        raise ZeroDivisionError("infinite derivative")
+    return c * x ** (c - 1.0)
+
+
+OPS: dict[str, Op] = {op.name: op for op in _TABLE}

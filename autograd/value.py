@@ -1,0 +1,486 @@
+"""The ``Value`` node: a finite float, its gradient, and the local derivative of every edge.
+
+A node stores its ``parents`` in operand order (``a*a`` has ``a`` twice) and, for each,
+``d self / d parent`` as a plain float in ``local_grads``, computed when the node is
+made. There are no closures and no references from a node to its consumers, so a graph
+is freed by reference counting alone.
+
+    >>> from autograd import Value
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x + 1
+    >>> y.data, y.op, [p.label for p in y.parents], y.local_grads
+    (10.0, '+1', [None], (1.0,))
+    >>> y.backward(); x.grad
+    6.0
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+import threading
+from typing import Callable, Iterable, TypeVar
+
+from .errors import OpError, OperandError
+from .ops import OPS, Op
+
+__all__ = ["Value", "sum", "dot", "no_grad", "is_grad_enabled"]
+
+Number = float | int
+
+
+class _GradMode(threading.local):
+    off = 0  # > 0 inside no_grad (per thread: threading.local gives each thread its own)
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True unless this thread is inside ``no_grad``."""
+    return _mode.off == 0
+
+
+class _NonFinite(ArithmeticError):
+    """Raised inside the op machinery when a result or a local derivative is not finite."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+class Value:
+    """A scalar node of the computation graph.
+
+    Attributes: ``data`` (float), ``grad`` (float), ``label`` (str or None),
+    ``parents`` (tuple of Value, in operand order), ``local_grads`` (tuple of
+    float, d self / d parent for each entry of ``parents``), and the read-only
+    ``op`` (how the op is written, e.g. ``'*'`` or ``'*3'``; ``''`` for a leaf).
+
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b
+    >>> c.op, c.local_grads
+    ('*', (-3.0, 2.0))
+    """
+
+    __slots__ = ("data", "grad", "label", "parents", "local_grads", "_op", "__weakref__")
+
+    data: float
+    grad: float
+    label: str | None
+    parents: tuple["Value", ...]
+    local_grads: tuple[float, ...]
+
+    def __init__(self, data: Number, label: str | None = None):
+        self.data = _number(data, "Value", "data")
+        self.grad = 0.0
+        if label is not None and not isinstance(label, str):
+            raise OperandError(f"Value: label must be a str or None, got {type(label).__name__}")
+        self.label = label
+        self.parents = ()
+        self.local_grads = ()
+        self._op = None
+
+    # -- what the node is -----------------------------------------------------
+    @property
+    def op(self) -> str:
+        """How the op that made this node is written (``'+'``, ``'*3'``, ``'exp'``); ``''`` for a leaf."""
+        return "" if self._op is None else self._op.label(self.const)
+
+    @property
+    def op_def(self) -> Op | None:
+        """The :class:`~autograd.ops.Op` table entry that made this node (None for a leaf)."""
+        return self._op
+
+    @property
+    def const(self) -> float | None:
+        """The plain-number constant folded into this node's op (``3.0`` for ``x*3``), or None."""
+        return None
+
+    @property
+    def is_leaf(self) -> bool:
+        """True when the node has no parents (an input, a parameter or a constant)."""
+        return not self.parents
+
+    def __repr__(self) -> str:
+        extra = ""
+        if self._op is not None:
+            extra += f", op={self.op!r}"
+        if self.label is not None:
+            extra += f", label={self.label!r}"
+        return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
+
+    def __format__(self, spec: str) -> str:
+        return format(self.data, spec) if spec else repr(self)
+
+    def __float__(self) -> float:
+        return self.data
+
+    # -- arithmetic: every op goes through the table in ops.py ------------------
+    def __add__(self, other):
+        if type(other) is float:
+            return _folded(_ADD_C, self, other)
+        if isinstance(other, Value):
+            return _binary(_ADD, self, other)
+        return _folded(_ADD_C, self, _number(other, "add"))
+
+    def __radd__(self, other):
+        return _folded(_ADD_C, self, other if type(other) is float else _number(other, "add"))
+
+    def __sub__(self, other):
+        if type(other) is float:
+            return _folded(_SUB_C, self, other)
+        if isinstance(other, Value):
+            return _binary(_SUB, self, other)
+        return _folded(_SUB_C, self, _number(other, "sub"))
+
+    def __rsub__(self, other):
+        return _folded(_RSUB_C, self, other if type(other) is float else _number(other, "sub"))
+
+    def __mul__(self, other):
+        if type(other) is float:
+            return _folded(_MUL_C, self, other)
+        if isinstance(other, Value):
+            return _binary(_MUL, self, other)
+        return _folded(_MUL_C, self, _number(other, "mul"))
+
+    def __rmul__(self, other):
+        return _folded(_MUL_C, self, other if type(other) is float else _number(other, "mul"))
+
+    def __truediv__(self, other):
+        if type(other) is float:
+            return _folded(_DIV_C, self, other)
+        if isinstance(other, Value):
+            return _binary(_DIV, self, other)
+        return _folded(_DIV_C, self, _number(other, "div"))
+
+    def __rtruediv__(self, other):
+        return _folded(_RDIV_C, self, other if type(other) is float else _number(other, "div"))
+
+    def __pow__(self, other):
+        if type(other) is float:
+            return _folded(_POW_C, self, other)
+        if isinstance(other, Value):
+            return _binary(_POW, self, other)
+        return _folded(_POW_C, self, _number(other, "pow"))
+
+    def __rpow__(self, other):
+        return _folded(_RPOW_C, self, other if type(other) is float else _number(other, "pow"))
+
+    def __neg__(self):
+        return _unary(_NEG, self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _unary(_ABS, self)
+
+    def exp(self) -> "Value":
+        """e ** self."""
+        return _unary(_EXP, self)
+
+    def log(self) -> "Value":
+        """Natural logarithm; the input must be > 0."""
+        return _unary(_LOG, self)
+
+    def sigmoid(self) -> "Value":
+        """1 / (1 + e ** -self), stable for any finite input."""
+        return _unary(_SIGMOID, self)
+
+    def tanh(self) -> "Value":
+        """Hyperbolic tangent."""
+        return _unary(_TANH, self)
+
+    def relu(self) -> "Value":
+        """max(self, 0); the engine uses ReLU'(0) = 0."""
+        return _unary(_RELU, self)
+
+    def abs(self) -> "Value":
+        """|self|; the engine uses abs'(0) = 0."""
+        return _unary(_ABS, self)
+
+    def step(self) -> "Value":
+        """The perceptron's threshold unit: 1 if self > 0 else -1. Its derivative is 0."""
+        return _unary(_STEP, self)
+
+    # -- gradients -------------------------------------------------------------
+    def backward(self, grad: Number = 1.0) -> None:
+        """Backpropagate from this node; see :func:`autograd.backward`."""
+        _backward(self, grad)
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to 0 on this node and every node it was computed from."""
+        _zero_grad(self)
+
+    def detach(self) -> "Value":
+        """A new leaf with the same data and label, cut off from the graph."""
+        return Value(self.data, self.label)
+
+
+# -- turning operands into floats ----------------------------------------------
+
+def _number(x, opname: str, what: str = "operand") -> float:
+    """``x`` as a finite float, or a clear error naming the op."""
+    t = type(x)
+    if t is float:
+        f = x
+    elif t is int or isinstance(x, numbers.Real):  # int, bool, numpy scalars, Fraction...
+        try:
+            f = float(x)
+        except OverflowError:
+            raise OpError(f"{opname}: {what} {_short(x)} is too large for a float") from None
+    elif isinstance(x, numbers.Complex):
+        raise OperandError(f"{opname}: {what} must be a real number, got the complex number {x!r}")
+    else:
+        raise OperandError(
+            f"{opname}: {what} must be a number or a Value, got {type(x).__name__} {_short(x)}")
+    if f - f != 0.0:
+        raise OpError(f"{opname}: {what} must be finite, got {f!r}")
+    return f
+
+
+def _short(x) -> str:
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# -- making nodes --------------------------------------------------------------
+
+class _FoldedValue(Value):
+    """A node whose op holds a plain-number constant (``x*3``, ``sum(..., 2)``).
+
+    Only these nodes pay for the extra slot, so the common node stays small.
+    """
+
+    __slots__ = ("_const",)
+
+    @property
+    def const(self) -> float | None:
+        return self._const
+
+
+_new = object.__new__
+
+
+def _node(data: float, parents: tuple, local_grads: tuple, op: Op | None) -> Value:
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = None
+    v.parents = parents
+    v.local_grads = local_grads
+    v._op = op
+    return v
+
+
+def _folded_node(data: float, parents: tuple, local_grads: tuple, op: Op, const: float) -> Value:
+    v = _new(_FoldedValue)
+    v.data = data
+    v.grad = 0.0
+    v.label = None
+    v.parents = parents
+    v.local_grads = local_grads
+    v._op = op
+    v._const = const
+    return v
+
+
+def _leaf(data: float) -> Value:
+    return _node(data, (), (), None)
+
+
+def _unary(op: Op, x: Value) -> Value:
+    xd = x.data
+    try:
+        out = op.forward(xd)
+        if out - out != 0.0:
+            raise _NonFinite("result")
+        if _mode.off:
+            return _leaf(out)
+        local = op.local(xd, out)
+        if local[0] - local[0] != 0.0:
+            raise _NonFinite("derivative")
+    except (ArithmeticError, ValueError) as e:
+        raise _op_error(op, (x,), None, e) from None
+    return _node(out, (x,), local, op)
+
+
+def _binary(op: Op, a: Value, b: Value) -> Value:
+    ad, bd = a.data, b.data
+    try:
+        out = op.forward(ad, bd)
+        if out - out != 0.0:
+            raise _NonFinite("result")
+        if _mode.off:
+            return _leaf(out)
+        local = op.local(ad, bd, out)
+        if local[0] - local[0] != 0.0 or local[1] - local[1] != 0.0:
+            raise _NonFinite("derivative")
+    except (ArithmeticError, ValueError) as e:
+        raise _op_error(op, (a, b), None, e) from None
+    return _node(out, (a, b), local, op)
+
+
+def _folded(op: Op, x: Value, c: float) -> Value:
+    if c - c != 0.0:
+        raise OpError(f"{op.family}: the constant must be finite, got {c!r}")
+    xd = x.data
+    try:
+        out = op.forward(xd, c)
+        if out - out != 0.0:
+            raise _NonFinite("result")
+        if _mode.off:
+            return _leaf(out)
+        local = op.local(xd, c, out)
+        if local[0] - local[0] != 0.0:
+            raise _NonFinite("derivative")
+    except (ArithmeticError, ValueError) as e:
+        raise _op_error(op, (x,), c, e) from None
+    return _folded_node(out, (x,), local, op, c)
+
+
+def _nary(op: Op, values: tuple, c: float) -> Value:
+    datas = [v.data for v in values]
+    try:
+        out = op.forward(datas, c)
+        if out - out != 0.0:
+            raise _NonFinite("result")
+    except (ArithmeticError, ValueError) as e:
+        raise _op_error(op, values, c, e) from None
+    if _mode.off:
+        return _leaf(out)
+    if c:
+        return _folded_node(out, values, op.local(datas, c, out), op, c)
+    return _node(out, values, op.local(datas, c, out), op)
+
+
+def _op_error(op: Op, operands: tuple, const, cause: BaseException) -> OpError:
+    """One clear line: the op, what went wrong, and the expression with its values and labels."""
+    if isinstance(cause, _NonFinite) and cause.what == "derivative":
+        reason = "its local derivative is infinite or too large for a float"
+        if op.domain:
+            reason += f" ({op.domain})"
+    elif isinstance(cause, (_NonFinite, OverflowError)):
+        reason = "the result is too large for a float"
+    else:
+        reason = op.domain or "math domain error"
+    shown = [_operand(v) for v in operands[:4]]
+    if len(operands) > 4:
+        shown.append(f"... {len(operands)} operands")
+    expr = op.text.format(*shown, c=repr(const), args=", ".join(shown))
+    return OpError(f"{op.family}: {reason}; got {expr}")
+
+
+def _operand(v: Value) -> str:
+    return f"{v.label}={v.data!r}" if v.label else repr(v.data)
+
+
+_ADD, _SUB, _MUL, _DIV, _POW = (OPS[n] for n in ("add", "sub", "mul", "div", "pow"))
+_ADD_C, _SUB_C, _RSUB_C, _MUL_C = (OPS[n] for n in ("add_c", "sub_c", "rsub_c", "mul_c"))
+_DIV_C, _RDIV_C, _POW_C, _RPOW_C = (OPS[n] for n in ("div_c", "rdiv_c", "pow_c", "rpow_c"))
+_NEG, _EXP, _LOG, _SIGMOID, _TANH, _RELU, _ABS, _STEP = (
+    OPS[n] for n in ("neg", "exp", "log", "sigmoid", "tanh", "relu", "abs", "step"))
+_SUM, _DOT = OPS["sum"], OPS["dot"]
+
+
+# -- n-ary ops -------------------------------------------------------------------
+
+def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - mirrors builtins.sum on purpose
+    """The sum of ``values`` as one node (plain numbers are folded into its constant).
+
+    >>> from autograd import Value, sum
+    >>> s = sum([Value(1.0), Value(2.0), 3])
+    >>> s.data, len(s.parents), s.local_grads, s.op
+    (6.0, 2, (1.0, 1.0), 'Σ+3')
+    """
+    if isinstance(values, Value):
+        raise OperandError("sum: expects an iterable of Values and numbers, got a single Value")
+    nodes, c = [], 0.0
+    for v in _iterate(values, "sum"):
+        if isinstance(v, Value):
+            nodes.append(v)
+        else:
+            c += _number(v, "sum")
+    if not nodes:
+        return Value(c)
+    return _nary(_SUM, tuple(nodes), c)
+
+
+def dot(ws: Iterable[Value | Number], xs: Iterable[Value | Number],
+        bias: Value | Number | None = None) -> Value:
+    """``w . x (+ bias)`` as one node: parents are ``(*ws, *xs, bias)``, local derivatives
+    ``(*xs, *ws, 1)``. Plain numbers become constant leaves, so every edge stays visible.
+
+    >>> from autograd import Value, dot
+    >>> w = [Value(2.0, label="w0"), Value(-1.0, label="w1")]
+    >>> z = dot(w, [3.0, 4.0], bias=Value(0.5, label="b"))
+    >>> z.data, z.local_grads
+    (2.5, (3.0, 4.0, 2.0, -1.0, 1.0))
+    """
+    ws = [w if isinstance(w, Value) else Value(_number(w, "dot", "weight")) for w in _iterate(ws, "dot")]
+    xs = [x if isinstance(x, Value) else Value(_number(x, "dot", "input")) for x in _iterate(xs, "dot")]
+    if len(ws) != len(xs):
+        raise OperandError(f"dot: ws and xs must have the same length, got {len(ws)} and {len(xs)}")
+    c = 0.0
+    if bias is not None:
+        if isinstance(bias, Value):
+            xs.append(bias)
+        else:
+            c = _number(bias, "dot", "bias")
+    return _nary(_DOT, (*ws, *xs), c)
+
+
+def _iterate(values, opname: str):
+    try:
+        return iter(values)
+    except TypeError:
+        raise OperandError(f"{opname}: expects an iterable, got {type(values).__name__}") from None
+
+
+# -- no_grad ------------------------------------------------------------------
+
+F = TypeVar("F", bound=Callable)
+
+
+class no_grad:
+    """Build no graph inside this block or function: results are plain leaves.
+
+    Works as a context manager and as a decorator (``@no_grad`` or ``@no_grad()``).
+    The switch is per thread: ``no_grad`` in one thread does not affect another.
+
+    >>> from autograd import Value, no_grad
+    >>> x = Value(2.0)
+    >>> with no_grad():
+    ...     y = x * 3
+    >>> y.parents
+    ()
+    """
+
+    def __init__(self, func: Callable | None = None):
+        self._func = func
+        if func is not None:
+            functools.update_wrapper(self, func)
+
+    def __enter__(self) -> "no_grad":
+        _mode.off += 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _mode.off -= 1
+
+    def __call__(self, *args, **kwargs):
+        if self._func is None:  # used as @no_grad(): wrap the function we are given
+            if len(args) != 1 or kwargs or not callable(args[0]):
+                raise TypeError("no_grad() used as a decorator expects one function")
+            return no_grad(args[0])
+        with self:
+            return self._func(*args, **kwargs)
+
+    def __get__(self, obj, objtype=None):  # so @no_grad works on methods too
+        if obj is None or self._func is None:
+            return self
+        return functools.partial(self.__call__, obj)
+
+
+from .backward import backward as _backward, zero_grad as _zero_grad  # noqa: E402  (cycle-free: backward needs no Value)
