@@ -6,15 +6,46 @@
     >>> y.backward()
     >>> round(w.grad, 4)   # x * s(1 - s) at s = sigmoid(0) = 0.5
     0.5
+
+The tools (drawing, tracing, explaining, checking) are imported on first use, so
+``import autograd`` stays light.
 """
 
-from .backward import backward, grad, topological_order, zero_grad
+from importlib import import_module
+
+from .backprop import backward, grad, topological_order, zero_grad
 from .errors import BackwardError, GlassgradError, OpError, OperandError
 from .ops import OPS, Op
 from .value import Value, dot, is_grad_enabled, no_grad, sum
+
+# public name -> module that defines it (imported when the name is first used)
+_TOOLS = {
+    "draw": "drawing", "Drawing": "drawing", "GraphvizNotFound": "drawing",
+    "trace": "tracing", "Trace": "tracing",
+    "explain": "explaining", "Explanation": "explaining",
+    "gradcheck": "checking", "GradcheckError": "checking", "GradcheckReport": "checking",
+    "check_formula": "checking", "FormulaCheck": "checking",
+    "parse": "expression", "build": "expression", "ExpressionError": "expression",
+    "to_sympy": "symbolic",
+    "diagnose": "diagnostics",
+}
 
 __all__ = [
     "Value", "sum", "dot", "backward", "grad", "zero_grad", "topological_order",
     "no_grad", "is_grad_enabled", "OPS", "Op",
     "GlassgradError", "OpError", "OperandError", "BackwardError",
+    *_TOOLS,
 ]
+
+
+def __getattr__(name: str):
+    module = _TOOLS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)

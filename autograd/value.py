@@ -483,4 +483,4 @@ class no_grad:
         return functools.partial(self.__call__, obj)
 
 
-from .backward import backward as _backward, zero_grad as _zero_grad  # noqa: E402  (cycle-free: backward needs no Value)
+from .backprop import backward as _backward, zero_grad as _zero_grad  # noqa: E402  (cycle-free: backward needs no Value)
