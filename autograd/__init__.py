@@ -16,7 +16,7 @@ from importlib import import_module
 from .backprop import backward, grad, topological_order, zero_grad
 from .errors import BackwardError, GlassgradError, OpError, OperandError
 from .ops import OPS, Op
-from .value import Value, dot, is_grad_enabled, no_grad, sum
+from .value import Value, bce_with_logits, dot, is_grad_enabled, no_grad, sum
 
 # public name -> module that defines it (imported when the name is first used)
 _TOOLS = {
@@ -31,7 +31,7 @@ _TOOLS = {
 }
 
 __all__ = [
-    "Value", "sum", "dot", "backward", "grad", "zero_grad", "topological_order",
+    "Value", "sum", "dot", "bce_with_logits", "backward", "grad", "zero_grad", "topological_order",
     "no_grad", "is_grad_enabled", "OPS", "Op",
     "GlassgradError", "OpError", "OperandError", "BackwardError",
     *_TOOLS,

@@ -69,6 +69,8 @@ class Op:
             return self.symbol
         if self.constant_first:
             return f"{_num(const)}{self.symbol}"
+        if self.symbol.isalpha():
+            return f"{self.symbol} y={_num(const)}"
         return f"{self.symbol}{_num(const)}"
 
     def __post_init__(self):
@@ -107,6 +109,15 @@ def sigmoid_float(x: float) -> float:
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
     return e / (1.0 + e)
+
+
+def _sigmoid(x):
+    return x.sigmoid() if hasattr(x, "sigmoid") else sigmoid_float(x)
+
+
+def _bce_logits(z: float, y: float) -> float:
+    """-y log s(z) - (1-y) log(1 - s(z)), written so no exp overflows: max(z,0) - z y + log(1 + e^-|z|)."""
+    return max(z, 0.0) - z * y + math.log1p(math.exp(-abs(z)))
 
 
 def _step(x: float) -> float:
@@ -190,6 +201,12 @@ _TABLE = [
        "step({0})", "\\operatorname{{step}}({0})", ("0",), ("0",),
        kinks=(0.0,), kink_note="step(x) = 1 if x > 0 else -1; its derivative is 0 everywhere "
                                 "(undefined at 0, where the engine also uses 0)"),
+
+    Op("bce_logits", "folded", "BCE", _bce_logits, lambda z, y, out: (_sigmoid(z) - y,),
+       "bce_with_logits({0}, {c})", "\\mathrm{{BCE}}(\\sigma({0}), {c})",
+       ("sigmoid({0}) - {c}",), ("\\sigma({0}) - {c}",),
+       doc="binary cross-entropy of sigmoid(z) against the label y, fused: the local derivative "
+           "s(z)(1-s(z)) * (s(z)-y)/(s(z)(1-s(z))) cancels to s(z) - y"),
 
     Op("sum", "nary", "Σ", lambda xs, c: math.fsum(xs) + c,
        lambda xs, c, out: (1.0,) * len(xs),

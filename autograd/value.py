@@ -24,7 +24,7 @@ from typing import Callable, Iterable, TypeVar
 from .errors import OpError, OperandError
 from .ops import OPS, Op
 
-__all__ = ["Value", "sum", "dot", "no_grad", "is_grad_enabled"]
+__all__ = ["Value", "sum", "dot", "bce_with_logits", "no_grad", "is_grad_enabled"]
 
 Number = float | int
 
@@ -381,7 +381,7 @@ _ADD_C, _SUB_C, _RSUB_C, _MUL_C = (OPS[n] for n in ("add_c", "sub_c", "rsub_c", 
 _DIV_C, _RDIV_C, _POW_C, _RPOW_C = (OPS[n] for n in ("div_c", "rdiv_c", "pow_c", "rpow_c"))
 _NEG, _EXP, _LOG, _SIGMOID, _TANH, _RELU, _ABS, _STEP = (
     OPS[n] for n in ("neg", "exp", "log", "sigmoid", "tanh", "relu", "abs", "step"))
-_SUM, _DOT = OPS["sum"], OPS["dot"]
+_SUM, _DOT, _BCE_LOGITS = OPS["sum"], OPS["dot"], OPS["bce_logits"]
 
 
 # -- n-ary ops -------------------------------------------------------------------
@@ -429,6 +429,23 @@ def dot(ws: Iterable[Value | Number], xs: Iterable[Value | Number],
         else:
             c = _number(bias, "dot", "bias")
     return _nary(_DOT, (*ws, *xs), c)
+
+
+def bce_with_logits(z: Value, y: Number) -> Value:
+    """Binary cross-entropy of ``sigmoid(z)`` against the label ``y`` (0 or 1, or in between),
+    as ONE stable node whose local derivative is ``sigmoid(z) - y``.
+
+    >>> from autograd import Value, bce_with_logits
+    >>> loss = bce_with_logits(Value(0.0, label="z"), 1)
+    >>> round(loss.data, 4), loss.local_grads, loss.op
+    (0.6931, (-0.5,), 'BCE y=1')
+    """
+    if not isinstance(z, Value):
+        raise OperandError(f"bce_with_logits: z must be a Value, got {type(z).__name__}")
+    y = _number(y, "bce_with_logits", "label y")
+    if not 0.0 <= y <= 1.0:
+        raise OpError(f"bce_with_logits: the label y must be in [0, 1], got {y!r}")
+    return _folded(_BCE_LOGITS, z, y)
 
 
 def _iterate(values, opname: str):
