@@ -123,8 +123,10 @@ def grad(output, inputs, create_graph=False):
     grads: dict = {output: 1.0}
     for node in reversed(topological_order(output)):
         g = grads.get(node)
-        if g is None or not node.parents:
+        if g is None:
             continue
+        if not create_graph and g - g != 0.0:
+            raise BackwardError(f"grad: the gradient at node {describe(node)} overflowed to {g!r}")
         if create_graph:
             locals_ = local_grads_as_values(node)
             for p, local in zip(node.parents, locals_):
@@ -132,8 +134,6 @@ def grad(output, inputs, create_graph=False):
                 prev = grads.get(p)
                 grads[p] = contribution if prev is None else prev + contribution
         else:
-            if g - g != 0.0:
-                raise BackwardError(f"grad: the gradient at node {describe(node)} overflowed to {g!r}")
             for p, local in zip(node.parents, node.local_grads):
                 prev = grads.get(p)
                 grads[p] = local * g if prev is None else prev + local * g
