@@ -127,6 +127,8 @@ def grad(output, inputs, create_graph=False):
             continue
         if not create_graph and g - g != 0.0:
             raise BackwardError(f"grad: the gradient at node {describe(node)} overflowed to {g!r}")
+        if not node.parents:
+            continue
         if create_graph:
             locals_ = local_grads_as_values(node)
             for p, local in zip(node.parents, locals_):
