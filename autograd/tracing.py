@@ -1,0 +1,372 @@
+"""Step through backprop on your own graph: every forward computation, then every edge backwards.
+
+``trace(root)`` records, without touching any ``.grad``:
+
+* one **forward** step per op node, in topological order: ``z = w * x + b = 1 + (-1) = 0``;
+* the **seed**: ``∂y/∂y = 1``;
+* one **backward** step per edge, in the order backprop processes them (nodes in reverse
+  topological order, each node's operands in order): the upstream grad, the local
+  derivative, their product (the contribution) and the parent's grad after adding it.
+
+A cursor walks the steps (``next``, ``prev``, ``goto``); each step prints as text and
+draws as a graph frame (``frame``), with the current node or edge highlighted and the
+numbers not computed yet shown as ``?``.
+
+    >>> from autograd import Value, trace
+    >>> w, x, b = Value(0.5, label="w"), Value(2.0, label="x"), Value(-1.0, label="b")
+    >>> z = w * x + b; z.label = "z"
+    >>> y = z.sigmoid(); y.label = "y"
+    >>> t = trace(y)
+    >>> len(t), t.step
+    (9, 0)
+    >>> print(t.current)
+    w * x = 0.5 * 2 = 1
+    >>> print(t.goto(3))
+    ∂y/∂y = 1 (backprop starts at the output)
+    >>> print(t.next())
+    ∂y/∂z += ∂y/∂y · ∂y/∂z = ∂y/∂y · y(1 - y) = 1 · 0.5(1 - 0.5) = 0.25, so ∂y/∂z = 0.25
+    >>> w.grad   # the trace computes its own gradients
+    0.0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Iterator
+
+from .backprop import topological_order
+from .errors import GlassgradError, OperandError
+from .explaining import Notation, chain_rule_rows
+from .value import Value
+
+if TYPE_CHECKING:
+    from .drawing import Drawing
+    from .stepper_html import Filmstrip
+
+__all__ = ["trace", "Trace", "Step", "ForwardStep", "SeedStep", "BackwardStep", "TraceError"]
+
+MAX_FRAME_NODES = 200
+"""Frames (and so the HTML page, the filmstrip and the widget) are drawn for graphs up to this size."""
+
+
+class TraceError(GlassgradError, ValueError):
+    """A trace was asked for a step or a frame it cannot give."""
+
+
+# -- steps ------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False, repr=False, slots=True)
+class Step:
+    """One step of a trace. ``kind`` is "forward", "seed" or "backward"; ``node`` is the node
+    computed (forward), the output (seed) or the node whose edge carries the grad (backward)."""
+
+    index: int
+    node: Value
+    _trace: "Trace"
+
+    kind = ""
+
+    @property
+    def text(self) -> str:
+        """The step as one line of text."""
+        raise NotImplementedError
+
+    @property
+    def highlight(self) -> tuple[Value, ...]:
+        """The nodes a frame of this step highlights."""
+        return (self.node,)
+
+    @property
+    def highlight_edges(self) -> tuple[tuple[Value, int], ...]:
+        """The edges ``(node, operand index)`` a frame of this step highlights."""
+        return ()
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.index}: {self.text}>"
+
+
+@dataclass(frozen=True, eq=False, repr=False, slots=True)
+class ForwardStep(Step):
+    """The forward pass computes ``node`` from its parents."""
+
+    kind = "forward"
+
+    @property
+    def value(self) -> float:
+        return self.node.data
+
+    @property
+    def text(self) -> str:
+        n = self._trace.notation
+        parts = [n.definition(self.node), n.expression(self.node, numbers=True), n.number(self.node.data)]
+        return " = ".join(dict.fromkeys(parts))
+
+    @property
+    def highlight_edges(self) -> tuple[tuple[Value, int], ...]:
+        return tuple((self.node, i) for i in range(len(self.node.parents)))
+
+
+@dataclass(frozen=True, eq=False, repr=False, slots=True)
+class SeedStep(Step):
+    """Backprop starts: the output's gradient with respect to itself is 1."""
+
+    kind = "seed"
+
+    @property
+    def text(self) -> str:
+        n = self._trace.notation
+        return f"{n.partial(self.node, self.node)} = 1 (backprop starts at the output)"
+
+
+@dataclass(frozen=True, eq=False, repr=False, slots=True)
+class BackwardStep(Step):
+    """The edge from ``parent`` (operand ``operand`` of ``node``) passes ``upstream * local`` back."""
+
+    operand: int
+    upstream: float
+    local: float
+    contribution: float
+    parent_grad: float  # the parent's gradient after this contribution is added
+
+    kind = "backward"
+
+    @property
+    def parent(self) -> Value:
+        return self.node.parents[self.operand]
+
+    @property
+    def text(self) -> str:
+        n, root = self._trace.notation, self._trace.root
+        rows = chain_rule_rows(n, root, self.parent, [(self.node, self.operand, self.upstream)],
+                               self.contribution)
+        lhs = n.partial(root, self.parent)
+        return f"{lhs} += {' = '.join(rows)}, so {lhs} = {n.number(self.parent_grad)}"
+
+    @property
+    def highlight(self) -> tuple[Value, ...]:
+        return (self.node, self.parent)
+
+    @property
+    def highlight_edges(self) -> tuple[tuple[Value, int], ...]:
+        return ((self.node, self.operand),)
+
+
+# -- the trace ----------------------------------------------------------------------
+
+class Trace:
+    """The steps of the forward and backward pass through ``root``'s graph, with a cursor.
+
+    ``len(t)``; ``t.step`` (the cursor, from 0); ``t.current``; ``t.next()`` and ``t.prev()``
+    move one step and stop at the ends; ``t.goto(k)`` takes a list index (``-1`` is the last
+    step) and raises IndexError outside the trace. ``t[k]``, ``for s in t``, ``str(t)``
+    (every step), ``t.frame(k)`` (a drawing), ``t.to_html(path)``, ``t.filmstrip()``,
+    ``t.widget()``. ``t.grads`` holds the final gradients, d root / d node.
+
+    In backward frames a grad shows ``?`` until the first contribution reaches it, then its
+    running sum; it is final once every consumer of the node has been processed.
+    """
+
+    def __init__(self, root: Value, number_format: str = ".4g"):
+        if not isinstance(root, Value):
+            raise OperandError(f"trace: root must be a Value, got {type(root).__name__} {root!r:.40}")
+        try:
+            format(1.5, number_format)
+        except (TypeError, ValueError):
+            raise TraceError(f"trace: number_format {number_format!r} is not a format spec for floats; "
+                             "try '.4g'") from None
+        self.root = root
+        self.number_format = number_format
+        self.order = topological_order(root)
+        steps: list[Step] = [ForwardStep(k, node, self) for k, node in
+                             enumerate(node for node in self.order if node.parents)]
+        self.forward_steps = len(steps)
+        steps.append(SeedStep(len(steps), root, self))
+        grads = {root: 1.0}
+        get = grads.get
+        for node in reversed(self.order):
+            g = get(node, 0.0)
+            for i, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+                grads[parent] = after = get(parent, 0.0) + local * g
+                steps.append(BackwardStep(len(steps), node, self, i, g, local, local * g, after))
+        for node in self.order:  # a node no edge reaches (none, as every node leads to root) stays 0
+            grads.setdefault(node, 0.0)
+        self.grads: dict[Value, float] = grads
+        self.steps: tuple[Step, ...] = tuple(steps)
+        self._cursor = 0
+        self._svgs: dict[int, str] = {}
+
+    @cached_property
+    def notation(self) -> Notation:
+        """How the nodes are written in the steps' text (built on first use)."""
+        return Notation(self.order, self.number_format)
+
+    # -- the cursor -------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __getitem__(self, k: int) -> Step:
+        return self.steps[self._index(k, "trace[k]")]
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    @property
+    def step(self) -> int:
+        """The cursor: the index of the current step."""
+        return self._cursor
+
+    @property
+    def current(self) -> Step:
+        """The step under the cursor."""
+        return self.steps[self._cursor]
+
+    def next(self) -> Step:
+        """Move one step forward (staying on the last step) and return the new current step."""
+        self._cursor = min(self._cursor + 1, len(self.steps) - 1)
+        return self.current
+
+    def prev(self) -> Step:
+        """Move one step back (staying on the first step) and return the new current step."""
+        self._cursor = max(self._cursor - 1, 0)
+        return self.current
+
+    def goto(self, k: int) -> Step:
+        """Move to step ``k`` (a list index: ``-1`` is the last step) and return it."""
+        self._cursor = self._index(k, "goto")
+        return self.current
+
+    def _index(self, k, what: str) -> int:
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise TypeError(f"Trace.{what}: the step must be an int, got {type(k).__name__} {k!r:.40}")
+        n = len(self.steps)
+        if not -n <= k < n:
+            raise IndexError(f"Trace.{what}: step {k} is out of range; this trace has {n} steps "
+                             f"(0 to {n - 1}, or -{n} to -1 from the end)")
+        return k % n
+
+    # -- text -------------------------------------------------------------------------
+    def text(self) -> str:
+        """Every step, numbered, under the headings forward / backward; the cursor marked ``>``."""
+        lines = []
+        for s in self.steps:
+            if s.index == 0 and s.kind == "forward":
+                lines.append("forward:")
+            elif s.kind == "seed":
+                lines.append("backward:")
+            mark = ">" if s.index == self._cursor else " "
+            lines.append(f"{mark}{s.index:>4}  {s.text}")
+        return "\n".join(lines)
+
+    __str__ = text
+
+    def __repr__(self) -> str:
+        n_back = len(self.steps) - self.forward_steps - 1
+        name = self.root.label or self.root.op or "leaf"
+        return (f"<Trace of {name!r}: {self.forward_steps} forward steps, the seed, {n_back} backward "
+                f"steps; at step {self._cursor}>")
+
+    # -- frames -------------------------------------------------------------------------
+    def state(self, k: int | None = None) -> tuple[dict, dict]:
+        """``(values, grads)`` as known after step ``k`` (default: the current step); None is unknown."""
+        k = self._cursor if k is None else self._index(k, "state")
+        step = self.steps[k]
+        values: dict = {}
+        if step.kind == "forward":
+            done = {s.node for s in self.steps[:k + 1]}
+            values = {node: None for node in self.order if node.parents and node not in done}
+        grads: dict = dict.fromkeys(self.order)
+        if step.kind != "forward":
+            grads[self.root] = 1.0
+            for s in self.steps[self.forward_steps + 1:k + 1]:
+                grads[s.parent] = s.parent_grad
+        return values, grads
+
+    def frame(self, k: int | None = None, **draw_options) -> "Drawing":
+        """A drawing of step ``k`` (default: the current step) with ``autograd.draw``.
+
+        ``draw_options`` go to ``draw`` (``rankdir="TB"``, ``number_format``...).
+        """
+        from .drawing import draw
+
+        k = self._cursor if k is None else self._index(k, "frame")
+        self._check_drawable("frame")
+        step = self.steps[k]
+        values, grads = self.state(k)
+        options = {"number_format": self.number_format, "title": self.title(k), **draw_options}
+        return draw(self.root, highlight=step.highlight, highlight_edges=step.highlight_edges,
+                    values=values, grads=grads, **options)
+
+    def title(self, k: int) -> str:
+        """``step 4 of 9 · backward``: the caption of frame ``k``."""
+        return f"step {k + 1} of {len(self.steps)} · {self.steps[k].kind}"
+
+    def svg(self, k: int | None = None) -> str:
+        """Frame ``k`` as SVG text (each frame is rendered once, then kept)."""
+        k = self._cursor if k is None else self._index(k, "svg")
+        if k not in self._svgs:
+            self._svgs[k] = self.frame(k).svg()
+        return self._svgs[k]
+
+    def _check_drawable(self, what: str) -> None:
+        if len(self.order) > MAX_FRAME_NODES:
+            raise TraceError(f"Trace.{what}: the graph has {len(self.order)} nodes; frames are drawn "
+                             f"for up to {MAX_FRAME_NODES}. Trace a smaller graph, or read the steps "
+                             f"as text: print(trace)")
+
+    # -- steppers --------------------------------------------------------------------------
+    def to_html(self, path=None) -> str:
+        """One self-contained HTML page stepping through every frame; written to ``path`` if given.
+
+        The page needs no network: all frames are inline SVG, with Prev/Next buttons and the
+        arrow keys. See :mod:`autograd.stepper_html`.
+        """
+        from .stepper_html import write_page
+
+        self._check_drawable("to_html")
+        return write_page(self, path)
+
+    def filmstrip(self, every: int = 1, max_frames: int = 60) -> "Filmstrip":
+        """Every ``every``-th frame side by side, static (no JavaScript): for notebooks viewed without
+        a kernel. At most ``max_frames`` frames; the last step is always shown."""
+        from .stepper_html import Filmstrip
+
+        self._check_drawable("filmstrip")
+        return Filmstrip(self, every, max_frames)
+
+    def widget(self):
+        """An ipywidgets stepper (slider, Prev/Next) for a live notebook: ``pip install "glassgrad[widgets]"``."""
+        from .stepper_widget import stepper_widget
+
+        self._check_drawable("widget")
+        return stepper_widget(self)
+
+    def _repr_html_(self) -> str | None:
+        if len(self.order) > MAX_FRAME_NODES:
+            return None  # the notebook falls back to repr()
+        from .stepper_html import frame_html
+
+        try:
+            return frame_html(self, self._cursor)
+        except GlassgradError:  # no renderer: the text repr is shown instead
+            return None
+
+
+def trace(root: Value, *, number_format: str = ".4g") -> Trace:
+    """Record every step of the forward and backward pass through ``root``'s graph.
+
+    No ``.grad`` is read or written: the trace computes its own gradients (``t.grads``).
+
+    >>> from autograd import Value, trace
+    >>> a = Value(3.0, label="a")
+    >>> c = a * a; c.label = "c"
+    >>> t = trace(c)
+    >>> [s.kind for s in t]
+    ['forward', 'seed', 'backward', 'backward']
+    >>> [s.parent_grad for s in t if s.kind == "backward"]   # a is used twice: 3, then 3 + 3
+    [3.0, 6.0]
+    """
+    return Trace(root, number_format)

@@ -1,0 +1,148 @@
+"""trace(root): every forward computation and every backward edge of the learner's own graph.
+
+The running example is the course's neuron: z = w x + b, y = σ(z), at w = 0.5, x = 2, b = -1,
+so z = 0, y = 0.5 and s(1 - s) = 0.25.
+"""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import autograd as ag
+from autograd import Value, trace
+from autograd.tracing import MAX_FRAME_NODES, BackwardStep, TraceError
+
+
+def neuron():
+    w, x, b = Value(0.5, label="w"), Value(2.0, label="x"), Value(-1.0, label="b")
+    z = w * x + b; z.label = "z"
+    y = z.sigmoid(); y.label = "y"
+    return w, x, b, z, y
+
+
+def test_forward_steps_compute_each_op_node_with_its_numbers():
+    w, x, b, z, y = neuron()
+    t = trace(y)
+    forward = [s for s in t if s.kind == "forward"]
+    assert [s.node for s in forward] == [n for n in ag.topological_order(y) if n.parents]
+    assert [str(s) for s in forward] == ["w * x = 0.5 * 2 = 1",
+                                         "z = w * x + b = 1 + (-1) = 0",
+                                         "y = sigmoid(z) = sigmoid(0) = 0.5"]
+
+
+def test_backward_steps_are_the_edges_in_the_order_backprop_takes_them():
+    w, x, b, z, y = neuron()
+    wx = z.parents[0]
+    t = trace(y)
+    assert t[3].kind == "seed" and str(t[3]) == "∂y/∂y = 1 (backprop starts at the output)"
+    backward = [s for s in t if s.kind == "backward"]
+    assert [(s.node, s.parent) for s in backward] == [(y, z), (z, wx), (z, b), (wx, w), (wx, x)]
+    assert [(s.upstream, s.local, s.contribution) for s in backward] == [
+        (1.0, 0.25, 0.25), (0.25, 1.0, 0.25), (0.25, 1.0, 0.25), (0.25, 2.0, 0.5), (0.25, 0.5, 0.125)]
+    assert str(backward[0]) == ("∂y/∂z += ∂y/∂y · ∂y/∂z = ∂y/∂y · y(1 - y) = 1 · 0.5(1 - 0.5) = 0.25, "
+                                "so ∂y/∂z = 0.25")
+    assert str(backward[3]).endswith("= ∂y/∂(w * x) · x = 0.25 · 2 = 0.5, so ∂y/∂w = 0.5")
+
+
+def test_a_node_used_twice_receives_two_contributions():
+    a = Value(3.0, label="a")
+    c = a * a; c.label = "c"
+    steps = [s for s in trace(c) if s.kind == "backward"]
+    assert [(s.operand, s.contribution, s.parent_grad) for s in steps] == [(0, 3.0, 3.0), (1, 3.0, 6.0)]
+    assert str(steps[1]).endswith("so ∂c/∂a = 6")
+
+
+def test_the_trace_computes_its_own_grads_and_leaves_dot_grad_alone():
+    w, x, b, z, y = neuron()
+    w.grad = 99.0
+    t = trace(y)
+    assert w.grad == 99.0 and z.grad == 0.0
+    assert [t.grads[n] for n in (w, x, b)] == ag.grad(y, [w, x, b])
+
+
+def test_the_cursor_moves_and_stops_at_the_ends():
+    *_, y = neuron()
+    t = trace(y)
+    assert (len(t), t.step, t.current) == (9, 0, t[0])
+    assert t.prev() is t[0] and t.step == 0                 # stays on the first step
+    assert t.next() is t[1] and t.step == 1
+    assert t.goto(-1) is t[8] and t.step == 8                # list indexing: -1 is the last step
+    assert t.next() is t[8]                                  # stays on the last step
+    assert list(t) == list(t.steps)
+    with pytest.raises(IndexError, match=r"Trace.goto: step 9 is out of range; this trace has 9 steps \(0 to 8"):
+        t.goto(9)
+    with pytest.raises(TypeError, match="the step must be an int, got str"):
+        t.goto("3")
+
+
+def test_the_text_lists_every_step_under_its_phase_with_the_cursor():
+    *_, y = neuron()
+    t = trace(y)
+    t.goto(4)
+    lines = t.text().splitlines()
+    assert lines[0] == "forward:" and lines[4] == "backward:"
+    assert lines[6].startswith(">   4  ∂y/∂z += ")
+    assert repr(t) == "<Trace of 'y': 3 forward steps, the seed, 5 backward steps; at step 4>"
+
+
+def test_frames_show_unknown_numbers_as_question_marks():
+    w, x, b, z, y = neuron()
+    t = trace(y)
+    values, grads = t.state(0)                              # after computing w * x
+    assert values == {z: None, y: None}
+    assert set(grads.values()) == {None}
+    values, grads = t.state(5)                              # after the edge z -> w*x
+    assert values == {}
+    assert grads[y] == 1.0 and grads[z] == 0.25 and grads[z.parents[0]] == 0.25
+    assert grads[w] is None and grads[b] is None             # no contribution has reached them yet
+
+
+def test_a_frame_highlights_the_current_edge_and_hides_what_is_not_computed():
+    w, x, b, z, y = neuron()
+    t = trace(y)
+    drawing = t.frame(7)                                     # the edge w -> (w * x)
+    edge = drawing.edge_id(z.parents[0], 0)
+    line = next(line for line in drawing.source.splitlines() if f"id={edge}" in line)
+    assert "#d62728" in line
+    assert "grad ?" in drawing.source                         # x has no gradient yet
+    assert "step 8 of 9" in drawing.source
+    assert "data ?" in t.frame(0).source and "data ?" not in t.frame(3).source
+
+
+def test_a_trace_of_a_100000_node_chain_builds_without_recursion():
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    t = trace(y)
+    assert len(t) == 100_000 + 1 + 100_000
+    assert t.grads[x] == 1.0
+    assert str(t[-1]).endswith("so ∂n100000/∂x = 1")
+    with pytest.raises(TraceError, match=f"100001 nodes; frames are drawn for up to {MAX_FRAME_NODES}"):
+        t.frame()
+    assert t._repr_html_() is None                          # the notebook shows repr() instead
+
+
+def test_bad_input_is_named():
+    with pytest.raises(TypeError, match="trace: root must be a Value, got float"):
+        trace(3.0)
+    with pytest.raises(TraceError, match="number_format 'x' is not a format spec"):
+        trace(Value(1.0), number_format="x")
+
+
+@given(st.lists(st.floats(-2, 2), min_size=2, max_size=4), st.lists(st.integers(0, 99), min_size=4, max_size=12))
+def test_every_step_is_upstream_times_local_and_the_trace_agrees_with_grad(data, picks):
+    nodes = [Value(d, label=f"x{k}") for k, d in enumerate(data)]
+    leaves = list(nodes)
+    for k, p in enumerate(picks):                            # a random graph that reuses nodes
+        a, b = nodes[p % len(nodes)], nodes[(p * 7 + k) % len(nodes)]
+        nodes.append((a * b).tanh() if k % 3 == 0 else a + b if k % 3 == 1 else a - b * 0.5)
+    root = nodes[-1]
+    t = trace(root)
+    for s in t:
+        if s.kind == "backward":
+            assert s.contribution == s.upstream * s.local
+    for leaf, expected in zip(leaves, ag.grad(root, leaves)):
+        assert math.isclose(t.grads.get(leaf, 0.0), expected, rel_tol=1e-12, abs_tol=1e-12)
