@@ -1,0 +1,207 @@
+"""The trace as HTML: one self-contained stepper page, and a static filmstrip for notebooks.
+
+The page inlines every frame as SVG with its equation, and steps with Prev/Next buttons,
+the arrow keys or a click on a step in the list. It loads nothing: no CDN, no fonts, and a
+Content-Security-Policy that allows only the page's own script (by its hash), so nothing a
+label smuggles in can run. Every piece of text from the graph is HTML-escaped; the SVG
+comes from Graphviz, whose drawing escapes labels too.
+
+    >>> from autograd import Value, trace
+    >>> a = Value(3.0, label="a")
+    >>> page = trace(a * a).to_html()
+    >>> page.startswith("<!DOCTYPE html>"), page.count('<figure class="frame"')
+    (True, 4)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import itertools
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .tracing import Trace
+
+__all__ = ["write_page", "frame_html", "Filmstrip"]
+
+_PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)  # the <?xml ...?> and <!DOCTYPE ...> before <svg
+_ID = re.compile(r'\bid="([^"]*)"')
+_strips = itertools.count()
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
+       margin: 1.2em; color: #222; }
+h1 { font-size: 1.25em; margin: 0 0 .6em; }
+#controls { display: flex; gap: .6em; align-items: center; margin-bottom: .6em; }
+#controls button { font-size: 1em; padding: .3em .9em; }
+#counter { font-variant-numeric: tabular-nums; min-width: 8em; text-align: center; }
+.kind { display: inline-block; padding: 0 .5em; border-radius: .6em; font-size: .85em;
+        background: #eee; margin-right: .4em; }
+.kind.forward { background: #d6eaff; } .kind.seed { background: #c9f2c9; }
+.kind.backward { background: #ffe2b8; }
+.equation { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 1.05em;
+            padding: .5em .7em; background: #f7f7f7; border-left: 4px solid #d62728;
+            margin: 0 0 .6em; white-space: pre-wrap; }
+.frame { margin: 0; }
+.frame svg { max-width: 100%; height: auto; }
+#steps { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .85em;
+         color: #555; padding-left: 3em; }
+#steps li { cursor: pointer; padding: .1em .3em; }
+#steps li.current { background: #fde8e8; color: #000; }
+.hint { color: #777; font-size: .85em; }
+"""
+
+# The stepper. It reads no data of its own: the frames and steps are in the DOM.
+_SCRIPT = """
+(function () {
+  var frames = document.querySelectorAll("figure.frame");
+  var items = document.querySelectorAll("#steps li");
+  var counter = document.getElementById("counter");
+  var prev = document.getElementById("prev"), next = document.getElementById("next");
+  var current = 0;
+  function show(k) {
+    k = Math.max(0, Math.min(frames.length - 1, k));
+    frames[current].hidden = true;
+    items[current].classList.remove("current");
+    current = k;
+    frames[k].hidden = false;
+    items[k].classList.add("current");
+    counter.textContent = "Step " + (k + 1) + " / " + frames.length;
+    prev.disabled = k === 0;
+    next.disabled = k === frames.length - 1;
+    try { history.replaceState(null, "", "#step=" + (k + 1)); } catch (e) { /* file:// in some browsers */ }
+  }
+  prev.addEventListener("click", function () { show(current - 1); });
+  next.addEventListener("click", function () { show(current + 1); });
+  items.forEach(function (item, k) { item.addEventListener("click", function () { show(k); }); });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowRight" || e.key === "ArrowDown") { show(current + 1); e.preventDefault(); }
+    else if (e.key === "ArrowLeft" || e.key === "ArrowUp") { show(current - 1); e.preventDefault(); }
+    else if (e.key === "Home") { show(0); } else if (e.key === "End") { show(frames.length - 1); }
+  });
+  var m = /step=(\\d+)/.exec(location.hash);
+  show(m ? parseInt(m[1], 10) - 1 : 0);
+})();
+"""
+
+
+def _hash(script: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+
+
+_CSP = (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        f"script-src '{_hash(_SCRIPT)}'")
+
+
+def inline_svg(svg: str, prefix: str) -> str:
+    """Graphviz SVG ready to sit inside HTML: no XML prolog, every id prefixed so frames can share a page."""
+    svg = _PROLOG.sub("", svg, count=1)
+    return _ID.sub(lambda m: f'id="{prefix}{m[1]}"', svg)
+
+
+def _figure(trace: "Trace", k: int, prefix: str, hidden: bool = False) -> str:
+    step = trace.steps[k]
+    return (f'<figure class="frame" id="{prefix}" data-step="{k}" data-kind="{step.kind}"'
+            f'{" hidden" if hidden else ""}>\n'
+            f'<p class="equation"><span class="kind {step.kind}">{step.kind}</span>'
+            f'{html.escape(step.text)}</p>\n'
+            f'{inline_svg(trace.svg(k), prefix + "-")}\n</figure>')
+
+
+def frame_html(trace: "Trace", k: int) -> str:
+    """One frame as an HTML fragment: its equation above its drawing (used by notebooks and the widget)."""
+    return _figure(trace, k, f"gg{next(_strips)}-f{k}")
+
+
+def page(trace: "Trace") -> str:
+    """The whole stepper page as a string."""
+    name = html.escape(trace.root.label or trace.notation[trace.root])
+    frames = "\n".join(_figure(trace, k, f"f{k}", hidden=k > 0) for k in range(len(trace)))
+    steps = "\n".join(f'<li value="{k + 1}">{html.escape(s.text)}</li>' for k, s in enumerate(trace))
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{_CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Backprop step by step: {name}</title>
+<style>{_STYLE}</style>
+</head>
+<body>
+<h1>Backprop step by step: {name}</h1>
+<div id="controls">
+<button id="prev" type="button" title="previous step (left arrow)">&#9664; Prev</button>
+<span id="counter">Step 1 / {len(trace)}</span>
+<button id="next" type="button" title="next step (right arrow)">Next &#9654;</button>
+<span class="hint">arrow keys step; click a step below to jump</span>
+</div>
+<main id="frames">
+{frames}
+</main>
+<ol id="steps">
+{steps}
+</ol>
+<script>{_SCRIPT}</script>
+</body>
+</html>
+"""
+
+
+def write_page(trace: "Trace", path=None) -> str:
+    """The page as a string; also written (UTF-8) to ``path`` when one is given."""
+    text = page(trace)
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
+
+
+class Filmstrip:
+    """Frames of a trace side by side, as static HTML: it needs no kernel and no JavaScript.
+
+    >>> from autograd import Value, trace
+    >>> x = Value(2.0, label="x")
+    >>> strip = trace((x * 3).exp()).filmstrip(every=2)
+    >>> strip.steps
+    [0, 2, 4]
+    """
+
+    def __init__(self, trace: "Trace", every: int = 1, max_frames: int = 60):
+        for name, x in (("every", every), ("max_frames", max_frames)):
+            if isinstance(x, bool) or not isinstance(x, int) or x < 1:
+                raise ValueError(f"Trace.filmstrip: {name} must be a positive int, got {x!r}")
+        steps = _every(len(trace), every)
+        if len(steps) > max_frames:
+            from .tracing import TraceError
+
+            fits = next(e for e in itertools.count(every) if len(_every(len(trace), e)) <= max_frames)
+            raise TraceError(f"Trace.filmstrip: {len(steps)} frames is more than max_frames={max_frames}; "
+                             f"pass every={fits} or a larger max_frames")
+        self.trace, self.steps = trace, steps
+
+    def _repr_html_(self) -> str:
+        strip = f"gg{next(_strips)}"
+        cells = "".join(
+            f'<div style="flex: 0 0 auto; max-width: 32em; border: 1px solid #ddd; padding: .4em;">'
+            f'<div style="font-size: .8em; color: #555;">{html.escape(self.trace.title(k))}</div>'
+            f'<div style="font-family: monospace; font-size: .85em; margin: .2em 0;">'
+            f'{html.escape(self.trace.steps[k].text)}</div>'
+            f'{_scaled(inline_svg(self.trace.svg(k), f"{strip}-f{k}-"))}</div>'
+            for k in self.steps)
+        return f'<div style="display: flex; flex-wrap: wrap; gap: .5em;">{cells}</div>'
+
+    def __repr__(self) -> str:
+        return "\n".join(f"{self.trace.title(k)}: {self.trace.steps[k].text}" for k in self.steps)
+
+
+def _every(n: int, every: int) -> list[int]:
+    """Every ``every``-th of ``n`` steps, and always the last one."""
+    steps = list(range(0, n, every))
+    return steps if steps[-1] == n - 1 else steps + [n - 1]
+
+
+def _scaled(svg: str) -> str:
+    return svg.replace("<svg ", '<svg style="max-width: 100%; height: auto;" ', 1)

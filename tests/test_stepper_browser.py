@@ -1,0 +1,215 @@
+"""The HTML stepper in a real browser: headless Chromium, pressing Next, reading the page, screenshots.
+
+Chromium is driven with the DevTools protocol over a pipe (``--remote-debugging-pipe``:
+JSON messages ending in a NUL byte, read from fd 3 and written to fd 4), so the test needs
+no server and no extra package. The screenshots are left in the temp directory
+(``glassgrad_stepper_before.png`` / ``_after.png``) for a person to look at.
+"""
+
+import base64
+import fcntl
+import io
+import json
+import os
+import select
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from autograd import Value, trace
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's `chromium` (CI installs it)")
+
+HIGHLIGHT = (0xD6, 0x27, 0x28)  # the drawing's highlight colour, #d62728
+SHOTS = Path(tempfile.gettempdir())
+
+
+class Chromium:
+    """A headless Chromium and one page of it, spoken to through the DevTools protocol on a pipe."""
+
+    def __init__(self, profile: Path):
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+
+        def give_pipes():  # in the child: the protocol's fixed descriptors 3 and 4
+            # out of the way first, as a pipe may already sit on 3 or 4 (dup2 onto itself keeps CLOEXEC)
+            read_end, write_end = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_browser_r, from_browser_w))
+            os.dup2(read_end, 3)
+            os.dup2(write_end, 4)
+
+        self.proc = subprocess.Popen(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-extensions", "--host-resolver-rules=MAP * ~NOTFOUND", "--hide-scrollbars",
+             f"--user-data-dir={profile}", "--window-size=1100,760", "--remote-debugging-pipe",
+             "about:blank"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            close_fds=False, preexec_fn=give_pipes)
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._buffer, self._next_id, self.events = b"", 0, []
+        page = next(t for t in self.call("Target.getTargets")["targetInfos"] if t["type"] == "page")
+        self.session = self.call("Target.attachToTarget", targetId=page["targetId"], flatten=True)["sessionId"]
+
+    def call(self, method: str, session: str | None = None, timeout: float = 20.0, **params) -> dict:
+        self._next_id += 1
+        message = {"id": self._next_id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = self._read(deadline)
+            if reply.get("id") == self._next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply["result"]
+            self.events.append(reply)
+
+    def page(self, method: str, **params) -> dict:
+        return self.call(method, session=self.session, **params)
+
+    def evaluate(self, expression: str):
+        result = self.page("Runtime.evaluate", expression=expression, returnByValue=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"{expression!r} threw {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def _read(self, deadline: float) -> dict:
+        while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._from_browser], [], [], left)[0]:
+                raise TimeoutError("chromium did not answer in time")
+            chunk = os.read(self._from_browser, 1 << 20)
+            if not chunk:
+                raise RuntimeError("chromium closed the DevTools pipe")
+            self._buffer += chunk
+        message, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(message)
+
+    def close(self) -> None:
+        try:
+            self.call("Browser.close", timeout=5)
+        except (RuntimeError, TimeoutError, OSError):
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self._to_browser)
+        os.close(self._from_browser)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    chromium = Chromium(tmp_path / "profile")
+    yield chromium
+    chromium.close()
+
+
+# what a reader sees: the visible frame, its equation, the counter and the highlighted SVG elements
+SHOWN = """(() => {
+  const frames = [...document.querySelectorAll("figure.frame")].filter(f => !f.hidden);
+  const frame = frames[0];
+  const svg = frame.querySelector("svg").getBoundingClientRect();
+  const red = [...frame.querySelectorAll('[stroke="#d62728"]')]
+      .filter(e => e.getBoundingClientRect().width > 0)
+      .map(e => e.closest("g.node, g.edge").id);
+  return {visible: frames.length, step: +frame.dataset.step, counter: document.getElementById("counter").textContent,
+          equation: frame.querySelector(".equation").textContent, highlighted: [...new Set(red)].sort(),
+          svg: [svg.left, svg.top, svg.right, svg.bottom]};
+})()"""
+
+
+def neuron():
+    w, x, b = Value(0.5, label="w"), Value(2.0, label="x"), Value(-1.0, label="b")
+    z = w * x + b; z.label = "z"
+    y = z.sigmoid(); y.label = "y"
+    return y
+
+
+def screenshot(browser: Chromium, name: str) -> Path:
+    png = base64.b64decode(browser.page("Page.captureScreenshot", format="png")["data"])
+    path = SHOTS / name
+    path.write_bytes(png)
+    return path
+
+
+def highlighted_pixels(path: Path, box) -> int:
+    import numpy as np
+    from PIL import Image  # matplotlib's dependency, so in the dev extras
+
+    image = Image.open(io.BytesIO(path.read_bytes())).convert("RGB")
+    region = np.asarray(image.crop(tuple(int(v) for v in box)), dtype=int)
+    return int((np.abs(region - HIGHLIGHT) <= 12).all(axis=-1).sum())
+
+
+def test_pressing_next_moves_the_highlight_and_the_equation(browser, tmp_path):
+    t = trace(neuron())
+    page = tmp_path / "stepper.html"
+    t.to_html(page)
+    browser.page("Network.enable")
+    browser.page("Page.enable")
+    browser.page("Page.navigate", url=page.as_uri())
+    deadline = time.monotonic() + 20
+    while browser.evaluate("document.readyState") != "complete" or browser.evaluate(
+            "document.getElementById('counter') === null"):
+        assert time.monotonic() < deadline, "the page did not load"
+        time.sleep(0.05)
+
+    before = browser.evaluate(SHOWN)
+    assert before["visible"] == 1 and before["step"] == 0 and before["counter"] == "Step 1 / 9"
+    assert before["equation"] == "forwardw * x = 0.5 * 2 = 1"
+    # SVG ids are positions in the topological order: w 0, x 1, w*x 2, b 3, z 4, y 5 (v value, o op, e edge)
+    assert before["highlighted"] == ["f0-e2_0", "f0-e2_1", "f0-o2", "f0-v2"]   # w*x, its op, its two edges
+    shot_before = screenshot(browser, "glassgrad_stepper_before.png")
+
+    for kind in ("keyDown", "keyUp"):                       # press the right arrow key
+        browser.page("Input.dispatchKeyEvent", type=kind, key="ArrowRight", code="ArrowRight",
+                     windowsVirtualKeyCode=39, nativeVirtualKeyCode=39)
+    after_key = browser.evaluate(SHOWN)
+    assert after_key["step"] == 1 and after_key["counter"] == "Step 2 / 9"
+    assert after_key["equation"] == "forwardz = w * x + b = 1 + (-1) = 0"
+    assert after_key["highlighted"] == ["f1-e4_0", "f1-e4_1", "f1-o4", "f1-v4"]   # z = w*x + b
+
+    x, y = browser.evaluate("""(() => { const r = document.getElementById("next").getBoundingClientRect();
+                                         return [r.x + r.width / 2, r.y + r.height / 2]; })()""")
+    for _ in range(6):                                       # click Next with the mouse, to step 8
+        for kind in ("mousePressed", "mouseReleased"):
+            browser.page("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+    after = browser.evaluate(SHOWN)
+    assert after["step"] == 7 and after["counter"] == "Step 8 / 9"
+    assert after["equation"] == "backward∂y/∂w += ∂y/∂(w * x) · ∂(w * x)/∂w = ∂y/∂(w * x) · x = 0.25 · 2 = 0.5, so ∂y/∂w = 0.5"
+    assert after["highlighted"] == ["f7-e2_0", "f7-o2", "f7-v0", "f7-v2"]   # the edge w -> *, both ends
+    shot_after = screenshot(browser, "glassgrad_stepper_after.png")
+
+    assert highlighted_pixels(shot_before, before["svg"]) > 100     # the red highlight is on screen
+    assert highlighted_pixels(shot_after, after["svg"]) > 100
+    assert shot_before.read_bytes() != shot_after.read_bytes()
+
+    requests = [e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"]
+    assert requests and all(url.startswith("file://") for url in requests)   # nothing from the network
+
+
+def test_the_page_opens_at_the_step_in_its_address_and_left_goes_back(browser, tmp_path):
+    page = tmp_path / "stepper.html"
+    trace(neuron()).to_html(page)
+    browser.page("Page.enable")
+    browser.page("Page.navigate", url=page.as_uri() + "#step=4")
+    deadline = time.monotonic() + 20
+    while browser.evaluate("document.readyState") != "complete":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert browser.evaluate(SHOWN)["equation"] == "seed∂y/∂y = 1 (backprop starts at the output)"
+    for kind in ("keyDown", "keyUp"):
+        browser.page("Input.dispatchKeyEvent", type=kind, key="ArrowLeft", code="ArrowLeft",
+                     windowsVirtualKeyCode=37, nativeVirtualKeyCode=37)
+    shown = browser.evaluate(SHOWN)
+    assert shown["step"] == 2 and shown["equation"].endswith("y = sigmoid(z) = sigmoid(0) = 0.5")
+    assert browser.evaluate("location.hash") == "#step=3"

@@ -1,0 +1,122 @@
+"""The steppers: one self-contained HTML page, a static filmstrip, and the ipywidgets stepper."""
+
+import base64
+import hashlib
+import re
+import sys
+
+import pytest
+
+from autograd import Value, trace
+from autograd.tracing import TraceError
+
+EVIL = "<script>alert(1)</script>"
+
+
+def neuron():
+    w, x, b = Value(0.5, label="w"), Value(2.0, label="x"), Value(-1.0, label="b")
+    z = w * x + b; z.label = "z"
+    y = z.sigmoid(); y.label = "y"
+    return y
+
+
+@pytest.fixture(scope="module")
+def page():
+    return trace(neuron()).to_html()
+
+
+def test_the_page_has_one_frame_per_step_and_shows_the_first(page):
+    frames = re.findall(r'<figure class="frame" id="f(\d+)" data-step="\d+" data-kind="(\w+)"( hidden)?>', page)
+    assert [int(k) for k, _, _ in frames] == list(range(9))
+    assert [kind for _, kind, _ in frames] == ["forward"] * 3 + ["seed"] + ["backward"] * 5
+    assert [hidden for _, _, hidden in frames] == [""] + [" hidden"] * 8
+    assert page.count("<svg") == 9
+    assert '<span id="counter">Step 1 / 9</span>' in page
+    assert "z = w * x + b = 1 + (-1) = 0" in page            # the equations are in the page
+
+
+def test_the_page_loads_nothing_from_the_network(page):
+    assert "<link" not in page and "@import" not in page and "url(" not in page
+    assert not re.search(r'\b(src|href)="(?!#)', page)      # no external scripts, styles, images
+    namespaces = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    assert set(re.findall(r'https?://[^\s"\'<>]+', page)) <= namespaces
+    assert "default-src 'none'" in page
+
+
+def test_only_the_pages_own_script_may_run(page):
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+    assert len(scripts) == 1 and page.count("<script") == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in page
+
+
+def test_every_id_in_the_page_is_unique(page):
+    ids = re.findall(r'\bid="([^"]*)"', page)
+    assert len(ids) == len(set(ids)) > 9 * 10
+
+
+def test_a_label_with_a_script_tag_is_escaped_everywhere():
+    x = Value(1.0, label=EVIL)
+    y = (x * 2).relu(); y.label = f'"{EVIL}'
+    page = trace(y).to_html()
+    assert page.count("<script") == 1                         # ours; the labels are text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    strip = trace(y).filmstrip()._repr_html_()
+    assert "<script" not in strip and "&lt;script&gt;" in strip
+
+
+def test_to_html_writes_the_page_to_a_file(tmp_path):
+    t = trace(neuron())
+    path = tmp_path / "stepper.html"
+    text = t.to_html(path)
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_the_filmstrip_is_static_and_keeps_the_last_step():
+    t = trace(neuron())
+    strip = t.filmstrip(every=4)
+    assert strip.steps == [0, 4, 8]
+    html = strip._repr_html_()
+    assert html.count("<svg") == 3 and "<script" not in html
+    assert "step 9 of 9" in html and "∂y/∂x = 0.125" in html
+    assert repr(strip).splitlines()[1].startswith("step 5 of 9 · backward: ∂y/∂z += ")
+    with pytest.raises(TraceError, match="9 frames is more than max_frames=4; pass every=3"):
+        t.filmstrip(max_frames=4)
+    with pytest.raises(ValueError, match="every must be a positive int, got 0"):
+        t.filmstrip(every=0)
+
+
+def test_a_trace_shows_its_current_frame_in_a_notebook():
+    t = trace(neuron())
+    t.goto(4)
+    html = t._repr_html_()
+    assert "step 5 of 9" in html and "∂y/∂z += " in html
+
+
+def test_the_widget_moves_the_frame_with_the_slider_and_the_buttons():
+    t = trace(neuron())
+    box = t.widget()
+    prev, slider, nxt = box.children[0].children
+    shown = box.children[1]
+    assert "step 1 of 9" in shown.value
+    slider.value = 5
+    assert t.step == 5 and "step 6 of 9" in shown.value
+    nxt.click()
+    assert slider.value == 6 and "step 7 of 9" in shown.value
+    prev.click(); prev.click()
+    assert t.step == 4 and "step 5 of 9" in shown.value
+
+
+def test_the_widget_names_the_extra_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)      # as if it were not installed
+    with pytest.raises(ImportError, match=r'pip install "glassgrad\[widgets\]"'):
+        trace(neuron()).widget()
+
+
+def test_frames_are_refused_above_the_node_cap():
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(300):
+        y = y + 1
+    with pytest.raises(TraceError, match="Trace.to_html: the graph has 301 nodes"):
+        trace(y).to_html()
