@@ -28,6 +28,7 @@ _TOOLS = {
     "parse": "expression", "build": "expression", "ExpressionError": "expression",
     "to_sympy": "symbolic",
     "diagnose": "diagnostics",
+    "TraceError": "tracing", "ExplainError": "explaining",
 }
 
 __all__ = [
