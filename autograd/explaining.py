@@ -146,9 +146,10 @@ class Notation:
     def _fill(self, template: str, node: Value, latex: bool, numbers: bool, shape: str = "") -> str:
         """Fill a template of ``node``'s op. ``shape``, the op's text template, lets precedence
         drop needless parentheses: ``w * x + b``, not ``(w * x) + b``."""
-        operands = []
+        operands, plain = [], []  # plain: as items of a list, which need no parentheses
         for i, p in enumerate(node.parents):
             text, wrapped = self._wrapped(p, latex, numbers)
+            plain.append(text[1:-1] if wrapped else text)
             if wrapped and (f"({{{i}}})" in template  # "sigmoid({0})" has its own
                             or shape and p in self._composite and not numbers
                             and not _needs_parentheses(shape, i, self._composite[p])):
@@ -162,7 +163,7 @@ class Notation:
             out = self._wrap_number(node.data)
         else:
             out = self._operand(node, latex) if node in self.text else "?"
-        return template.format(*operands, c=const, out=out, args=", ".join(operands))
+        return template.format(*operands, c=const, out=out, args=", ".join(plain))
 
 
 _INFIX = ((" + ", 1), (" - ", 1), (" * ", 2), (" / ", 2), (" ** ", 4))

@@ -46,6 +46,7 @@ h1 { font-size: 1.25em; margin: 0 0 .6em; }
 .equation { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 1.05em;
             padding: .5em .7em; background: #f7f7f7; border-left: 4px solid #d62728;
             margin: 0 0 .6em; white-space: pre-wrap; }
+.note { color: #8a1c1c; background: #ffecec; padding: .3em .7em; margin: -.3em 0 .6em; }
 .frame { margin: 0; }
 .frame svg { max-width: 100%; height: auto; }
 #steps { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .85em;
@@ -105,10 +106,11 @@ def inline_svg(svg: str, prefix: str) -> str:
 
 def _figure(trace: "Trace", k: int, prefix: str, hidden: bool = False) -> str:
     step = trace.steps[k]
+    notes = "".join(f'<p class="note">&#9888; {html.escape(note)}</p>\n' for note in step.notes)
     return (f'<figure class="frame" id="{prefix}" data-step="{k}" data-kind="{step.kind}"'
             f'{" hidden" if hidden else ""}>\n'
             f'<p class="equation"><span class="kind {step.kind}">{step.kind}</span>'
-            f'{html.escape(step.text)}</p>\n'
+            f'{html.escape(step.text)}</p>\n{notes}'
             f'{inline_svg(trace.svg(k), prefix + "-")}\n</figure>')
 
 
@@ -120,6 +122,7 @@ def frame_html(trace: "Trace", k: int) -> str:
 def page(trace: "Trace") -> str:
     """The whole stepper page as a string."""
     name = html.escape(trace.root.label or trace.notation[trace.root])
+    trace.svgs(range(len(trace)))  # render every frame up front, side by side
     frames = "\n".join(_figure(trace, k, f"f{k}", hidden=k > 0) for k in range(len(trace)))
     steps = "\n".join(f'<li value="{k + 1}">{html.escape(s.text)}</li>' for k, s in enumerate(trace))
     return f"""<!DOCTYPE html>
@@ -184,6 +187,7 @@ class Filmstrip:
 
     def _repr_html_(self) -> str:
         strip = f"gg{next(_strips)}"
+        self.trace.svgs(self.steps)
         cells = "".join(
             f'<div style="flex: 0 0 auto; max-width: 32em; border: 1px solid #ddd; padding: .4em;">'
             f'<div style="font-size: .8em; color: #555;">{html.escape(self.trace.title(k))}</div>'

@@ -31,11 +31,14 @@ numbers not computed yet shown as ``?``.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .backprop import topological_order
+from .diagnostics import diagnose
 from .errors import GlassgradError, OperandError
 from .explaining import Notation, chain_rule_rows
 from .value import Value
@@ -46,8 +49,9 @@ if TYPE_CHECKING:
 
 __all__ = ["trace", "Trace", "Step", "ForwardStep", "SeedStep", "BackwardStep", "TraceError"]
 
-MAX_FRAME_NODES = 200
-"""Frames (and so the HTML page, the filmstrip and the widget) are drawn for graphs up to this size."""
+MAX_FRAME_NODES = 80
+"""Frames (and so the HTML page, the filmstrip and the widget) are drawn for graphs up to this size:
+a page holds one drawing per step, about 2.5 steps per node."""
 
 
 class TraceError(GlassgradError, ValueError):
@@ -71,6 +75,11 @@ class Step:
     def text(self) -> str:
         """The step as one line of text."""
         raise NotImplementedError
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Diagnostics of the op at work in this step (a saturated sigmoid, a ReLU that is off...)."""
+        return tuple(diagnose(self.node)) if self.kind != "seed" else ()
 
     @property
     def highlight(self) -> tuple[Value, ...]:
@@ -259,6 +268,7 @@ class Trace:
                 lines.append("backward:")
             mark = ">" if s.index == self._cursor else " "
             lines.append(f"{mark}{s.index:>4}  {s.text}")
+            lines.extend(f"        note: {note}" for note in s.notes)
         return "\n".join(lines)
 
     __str__ = text
@@ -307,9 +317,18 @@ class Trace:
     def svg(self, k: int | None = None) -> str:
         """Frame ``k`` as SVG text (each frame is rendered once, then kept)."""
         k = self._cursor if k is None else self._index(k, "svg")
-        if k not in self._svgs:
-            self._svgs[k] = self.frame(k).svg()
-        return self._svgs[k]
+        return self.svgs([k])[0]
+
+    def svgs(self, ks: Iterable[int]) -> list[str]:
+        """Frames ``ks`` as SVG text; the ones not rendered yet are rendered side by side."""
+        ks = [self._index(k, "svgs") for k in ks]
+        missing = list(dict.fromkeys(k for k in ks if k not in self._svgs))
+        if missing:
+            drawings = [self.frame(k) for k in missing]
+            workers = min(len(drawings), os.cpu_count() or 1, 4)
+            with ThreadPoolExecutor(max_workers=workers) as pool:  # the renderer runs outside the GIL
+                self._svgs.update(zip(missing, pool.map(lambda d: d.svg(), drawings)))
+        return [self._svgs[k] for k in ks]
 
     def _check_drawable(self, what: str) -> None:
         if len(self.order) > MAX_FRAME_NODES:
