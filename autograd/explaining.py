@@ -83,7 +83,8 @@ class Notation:
                 expr = self.expression(node)
                 if len(expr) <= max_name and not any(p in self._generated for p in node.parents):
                     self.text[node], self.latex[node] = expr, self.expression(node, latex=True)
-                    self._composite[node] = _precedence(node.op_def.text)
+                    self._composite[node] = 1 if node.op_def.kind == "nary" and node.const \
+                        else _precedence(node.op_def.text)
                 else:
                     self.text[node], self.latex[node] = f"n{k}", f"n_{{{k}}}"
                     self._generated.add(node)
@@ -98,7 +99,11 @@ class Notation:
     def expression(self, node: Value, *, latex: bool = False, numbers: bool = False) -> str:
         """The op that made ``node`` over its operands: ``w * x`` (or with numbers, ``0.5 * 2``)."""
         op = node.op_def
-        return self._fill(op.latex if latex else op.text, node, latex, numbers, shape=op.text)
+        text = self._fill(op.latex if latex else op.text, node, latex, numbers, shape=op.text)
+        if op.kind == "nary" and node.const:  # the folded constant of sum([x, y, 3])
+            c = format(node.const + 0.0, "g")
+            text += f" - {c[1:]}" if c.startswith("-") else f" + {c}"
+        return text
 
     def rule(self, node: Value, i: int, *, latex: bool = False, numbers: bool = False) -> str:
         """The local derivative ``∂node/∂parents[i]`` as the op's rule: ``w`` for ``w * x``."""
@@ -457,7 +462,12 @@ def explain(node: Value, root: "Value | Trace | None" = None, *, number_format: 
         if not isinstance(root, Trace):
             raise OperandError(f"explain: root must be a Value or a Trace, got {type(root).__name__}")
         root = root.root
-    if not isinstance(max_paths, int) or max_paths < 0:
+    try:
+        format(1.5, number_format)
+    except (TypeError, ValueError):
+        raise ExplainError(f"explain: number_format {number_format!r} is not a format spec for floats; "
+                           "try '.4g'") from None
+    if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 0:
         raise ExplainError(f"explain: max_paths must be an int >= 0, got {max_paths!r}")
     order = topological_order(root)
     uses = [(c, i) for c in order for i, p in enumerate(c.parents) if p is node]

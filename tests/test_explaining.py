@@ -162,6 +162,8 @@ def test_bad_input_is_named():
         explain(1.0, y)
     with pytest.raises(TypeError, match="explain: root must be a Value or a Trace, got str"):
         explain(x, "y")
+    with pytest.raises(ExplainError, match="number_format 'q' is not a format spec"):
+        explain(x, x * x, number_format="q")
 
 
 def test_a_graph_100000_nodes_deep_is_explained_without_recursion():

@@ -120,3 +120,9 @@ def test_frames_are_refused_above_the_node_cap():
         y = y + 1
     with pytest.raises(TraceError, match="Trace.to_html: the graph has 301 nodes"):
         trace(y).to_html()
+
+
+def test_the_page_shows_the_diagnostics_of_a_step():
+    h = Value(-2.0, label="h")
+    page = trace(h.relu() * 3).to_html()
+    assert '<p class="note">&#9888; ReLU is off (input -2 &lt;= 0): it passes no gradient</p>' in page

@@ -146,3 +146,25 @@ def test_every_step_is_upstream_times_local_and_the_trace_agrees_with_grad(data,
             assert s.contribution == s.upstream * s.local
     for leaf, expected in zip(leaves, ag.grad(root, leaves)):
         assert math.isclose(t.grads.get(leaf, 0.0), expected, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_a_relu_that_is_off_is_noted_on_its_steps():
+    h = Value(-2.0, label="h")
+    a = h.relu(); a.label = "a"
+    t = trace(a * 3)
+    assert t[0].notes == ("ReLU is off (input -2 <= 0): it passes no gradient",)
+    assert "        note: ReLU is off" in t.text()
+    assert str(t[-1]) == "∂(a * 3)/∂h += ∂(a * 3)/∂a · ∂a/∂h = ∂(a * 3)/∂a · (1 if h > 0 else 0) = " \
+                         "3 · (1 if (-2) > 0 else 0) = 0, so ∂(a * 3)/∂h = 0"
+
+
+def test_folded_constants_of_sum_and_dot_are_written():
+    x = Value(2.0, label="x")
+    assert str(trace(ag.sum([x, 3]))[0]) == "sum(x) + 3 = sum(2) + 3 = 5"
+    assert str(trace(ag.dot([x], [3.0], bias=-0.5) * 2)[1]) == "n3 = (dot(x, 3) - 0.5) * 2 = 5.5 * 2 = 11"
+
+
+def test_a_lone_leaf_is_just_the_seed():
+    x = Value(2.0, label="x")
+    t = trace(x)
+    assert [s.kind for s in t] == ["seed"] and t.grads == {x: 1.0}
