@@ -20,7 +20,7 @@ from .value import Value, bce_with_logits, dot, is_grad_enabled, no_grad, sum
 
 # public name -> module that defines it (imported when the name is first used)
 _TOOLS = {
-    "draw": "drawing", "Drawing": "drawing", "GraphvizNotFound": "drawing",
+    "draw": "drawing", "Drawing": "drawing", "GraphvizNotFound": "drawing", "DrawingError": "drawing", "GraphTooLarge": "drawing",
     "trace": "tracing", "Trace": "tracing",
     "explain": "explaining", "Explanation": "explaining",
     "gradcheck": "checking", "GradcheckError": "checking", "GradcheckReport": "checking",

@@ -1,0 +1,655 @@
+"""Draw the computation graph: every value with its data and grad, every edge with its local derivative.
+
+``draw`` is a thin reader of the graph. It walks it once, without recursion, and emits a
+``graphviz.Digraph``: a box per value (label, data, grad), an oval per op (``*3``, ``σ``),
+and on the edge from an operand into an op the local derivative d(out)/d(operand). The
+chain rule can then be checked by eye: an operand's grad is the sum, over its outgoing
+edges, of the edge's number times the grad of the value that op makes.
+
+    >>> from autograd import Value, draw
+    >>> w, x, b = Value(0.5, label="w"), Value(2.0, label="x"), Value(-1.0, label="b")
+    >>> y = (w * x + b).sigmoid(); y.label = "y"
+    >>> y.backward()
+    >>> d = draw(y)
+    >>> d
+    <Drawing: 6 values, 3 ops, root 'y'>
+    >>> d.edge_id(y, 0), "label=<0.25>" in d.source    # d y / d (w*x + b) = y(1 - y) = 0.25
+    ('e5_0', True)
+
+``d`` shows itself in Jupyter; ``d.save("graph.png")`` renders with the ``dot`` program,
+or with the ``graphviz-pure`` program that ``pip`` installs when Graphviz is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Callable, Iterable, Mapping
+from numbers import Real
+from pathlib import Path
+
+import graphviz
+
+from .backprop import topological_order
+from .diagnostics import diagnose
+from .errors import GlassgradError, OperandError, describe
+from .value import Value
+
+__all__ = ["draw", "Drawing", "DrawingError", "GraphTooLarge", "GraphvizNotFound"]
+
+
+class DrawingError(GlassgradError, ValueError):
+    """``draw`` got an option it cannot use, or the renderer failed."""
+
+
+class GraphTooLarge(DrawingError):
+    """The graph has more nodes than ``max_nodes``: draw a part of it with ``start=``."""
+
+
+class GraphvizNotFound(GlassgradError, RuntimeError):
+    """Neither Graphviz's ``dot`` nor the ``graphviz-pure`` program could be found."""
+
+
+_RANKDIRS = ("LR", "TB", "RL", "BT")
+_LAYER_NEURON = re.compile(r"^[A-Za-z_]+(\d+)\[(\d+)")         # W1[0,2], b1[0], z2[0], h1[3]
+_PARAMETER_LABEL = re.compile(r"^(?:[Wwb]|weight|bias)(?:[\d\[_.]|$)")
+
+_FONT = "Helvetica"
+_FILL = {"input": "#d6eaff", "parameter": "#ffe2b8", "constant": "#eeeeee",
+         "output": "#c9f2c9", "value": "#ffffff"}
+_OP_FILL, _WARNING_FILL, _WARNING_TEXT = "#ece6f6", "#ffb3b3", "#8b0000"
+_GRAD_COLOUR, _EDGE_LABEL_COLOUR, _HIGHLIGHT = "#a0306a", "#1f5fbf", "#d62728"
+_CLUSTER_FILL = ("#f6f6f6", "#ebebeb")  # outermost box, boxes inside it
+
+
+def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_grad: bool = True,
+         show_edge_labels: bool = True, highlight: Iterable[Value] = (),
+         highlight_edges: Iterable[tuple[Value, int]] = (),
+         values: Mapping[Value, float | None] | None = None,
+         grads: Mapping[Value, float | None] | None = None,
+         parameters: Iterable[Value] | None = None,
+         cluster: bool | Callable[[Value], str | tuple[str, ...] | None] = True,
+         start: Value | None = None, max_nodes: int = 2000, title: str | None = None,
+         legend: bool = False, timeout: float = 60.0) -> "Drawing":
+    """Draw the graph that computes ``root``: values, grads, ops and local derivatives.
+
+    Options: ``rankdir`` "LR" (left to right) or "TB" (top to bottom); ``number_format``
+    a float format spec; ``show_grad`` / ``show_edge_labels``; ``highlight`` values and
+    ``highlight_edges`` given as ``(node, index)``, the edge from ``node.parents[index]``
+    into ``node``; ``values`` / ``grads`` override what is shown (None shows "?");
+    ``parameters`` the leaves to colour as parameters (default: labels like ``w``, ``W1[0,1]``,
+    ``b``); ``cluster`` groups nodes in boxes: True gives one box per neuron, read from
+    nn's labels (``W1[0,2]``, ``b1[0]``, ``z1[0]``, ``h1[0]``: layer 1, neuron 0; an
+    unlabelled node joins the one box it feeds), a function ``node -> name`` (or a tuple
+    of names, outermost first, for nested boxes) chooses them, False draws none;
+    ``start`` draws only the nodes on paths from ``start`` to ``root``; graphs with more
+    than ``max_nodes`` values are refused with :class:`GraphTooLarge` before any work;
+    ``title`` goes on top; ``legend`` adds a key to the colours; ``timeout`` (seconds)
+    bounds rendering.
+
+    >>> from autograd import Value, draw
+    >>> a = Value(3.0, label="a")
+    >>> d = draw(a * a, show_grad=False)
+    >>> d.source.count("v0 -> o1")         # a node used twice has two edges
+    2
+    """
+    _check_value(root, "root")
+    _check_options(rankdir, number_format, max_nodes, timeout, title, start)
+    index = _select(root, start, max_nodes)
+    kinds = _kinds(index, root, parameters)
+    paths = _clusters(index, cluster)
+    marked = _highlighted(index, highlight, highlight_edges)
+    shown = _Shown(number_format, values, grads)
+
+    graph_attr = {"rankdir": rankdir, "fontname": _FONT, "nodesep": "0.25", "ranksep": "0.35"}
+    if title is not None:
+        graph_attr.update(label=f"<<B>{_html(title)}</B>>", labelloc="t", fontsize="16")
+    digraph = graphviz.Digraph(
+        name="glassgrad", graph_attr=graph_attr,
+        node_attr={"fontname": _FONT, "fontsize": "11", "shape": "plain"},
+        edge_attr={"fontname": _FONT, "fontsize": "10", "color": "#555555", "arrowsize": "0.7",
+                   "fontcolor": _EDGE_LABEL_COLOUR})
+    boxes = _ClusterBoxes(digraph)
+    edges = []  # after all nodes, so that no edge declares a node outside its box
+    for node, i in index.items():
+        body = boxes.get(paths.get(node)).body
+        tip = _quoted(f"{kinds[node]} {shown.name(node)}")
+        body.append(f"\tv{i} [label={_value_label(node, kinds[node], shown, show_grad, node in marked)}"
+                    f" id=v{i} tooltip={tip}]\n")
+        if not node.parents:
+            continue
+        body.append(f"\to{i} [{_op_attrs(node, i, index, shown, node in marked)}]\n")
+        edges.append(f"\to{i} -> v{i} [id=r{i}]\n")
+        for k, parent in enumerate(node.parents):
+            if parent not in index:
+                continue
+            local = shown.local(node, k)
+            attrs = f"id=e{i}_{k}"
+            if show_edge_labels:
+                attrs += f" label=<{_html(local)}>"
+            attrs += f" tooltip={_quoted(_edge_rule(node, k, shown, local))}"
+            if _outermost(paths, parent) != _outermost(paths, node):
+                attrs += " minlen=2"  # room to leave one box and enter the next side by side
+            if (node, k) in marked:
+                attrs += f' color="{_HIGHLIGHT}" fontcolor="{_HIGHLIGHT}" penwidth=2.5'
+            edges.append(f"\tv{index[parent]} -> o{i} [{attrs}]\n")
+    boxes.close()
+    if legend:
+        digraph.body.append(f"\tlegend [label={_legend_label()} id=legend]\n")
+    digraph.body += edges
+    return Drawing(digraph, index, root, start, timeout)
+
+
+class Drawing:
+    """A drawn graph: ``.source`` (DOT text), ``.digraph``, ``.svg()``, ``.png()``, ``.save(path)``.
+
+    It shows itself in Jupyter. The DOT text is deterministic: node ids are positions in
+    ``topological_order(root)`` (``v3`` for a value, ``o3`` for the op that made it), edge
+    ids are ``e{node}_{index}`` for operand ``index`` of a node and ``r{node}`` for an op's
+    arrow into its result; the same ids name the elements of the SVG.
+    """
+
+    def __init__(self, digraph: graphviz.Digraph, index: dict, root: Value,
+                 start: Value | None, timeout: float):
+        self.digraph = digraph
+        self.timeout = timeout
+        self._index = index
+        self._root, self._start = root, start
+        self._rendered: dict[tuple, bytes] = {}
+
+    @property
+    def source(self) -> str:
+        """The DOT text (the same graph always gives the same text)."""
+        return self.digraph.source
+
+    def node_id(self, node: Value) -> str:
+        """The DOT/SVG id of ``node``'s box."""
+        return f"v{self._position(node)}"
+
+    def edge_id(self, node: Value, index: int) -> str:
+        """The DOT/SVG id of the edge from ``node.parents[index]`` into ``node``."""
+        return f"e{self._position(node)}_{index}"
+
+    def svg(self) -> str:
+        """The drawing as SVG text (runs the renderer)."""
+        return self._render("svg").decode("utf-8")
+
+    def png(self, dpi: float | None = None) -> bytes:
+        """The drawing as PNG bytes (runs the renderer); ``dpi`` defaults to Graphviz's 96."""
+        return self._render("png", () if dpi is None else (f"-Gdpi={float(dpi):g}",))
+
+    def save(self, path: str | os.PathLike, dpi: float | None = None) -> Path:
+        """Write the drawing to ``path``; its suffix picks the format: .svg, .png (at ``dpi``) or .dot."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix in (".dot", ".gv"):
+            path.write_text(self.source, encoding="utf-8")
+        elif suffix == ".svg":
+            path.write_bytes(self._render("svg"))
+        elif suffix == ".png":
+            path.write_bytes(self.png(dpi))
+        else:
+            raise DrawingError(f"Drawing.save: cannot tell the format from the suffix {suffix!r} "
+                               f"of {str(path)!r}; use .svg, .png or .dot")
+        return path
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        try:
+            return {"image/svg+xml": self.svg(), "text/plain": repr(self)}
+        except GlassgradError as e:  # no renderer: say so in the notebook instead of a traceback
+            return {"text/plain": f"{self!r}\n{e}"}
+
+    def __repr__(self) -> str:
+        n_ops = sum(1 for node in self._index if node.parents)
+        root = self._root
+        text = f"<Drawing: {len(self._index)} values, {n_ops} ops, "
+        text += f"root {root.label!r}" if root.label else f"unlabelled root (op {root.op or 'leaf'!r})"
+        if self._start is not None and self._start is not root:
+            text += f", from {self._start.label!r}" if self._start.label else ", from an unlabelled node"
+        return text + ">"
+
+    def _position(self, node: Value) -> int:
+        i = self._index.get(node) if isinstance(node, Value) else None
+        if i is None:
+            raise DrawingError(f"Drawing: {_describe(node)} is not in this drawing")
+        return i
+
+    def _render(self, fmt: str, extra: tuple = ()) -> bytes:
+        source = self.source
+        key = (fmt, extra)
+        cached = self._rendered.get(key)
+        if cached is None or cached[0] != source:
+            self._rendered[key] = cached = (source, _run_renderer(source, fmt, extra, self.timeout))
+        return cached[1]
+
+
+# -- which nodes, of which kind, in which box -----------------------------------
+
+def _select(root: Value, start: Value | None, max_nodes: int) -> dict[Value, int]:
+    """The nodes to draw, each with its position in ``topological_order(root)``."""
+    if start is None:
+        if _count_up_to(root, max_nodes) > max_nodes:
+            raise GraphTooLarge(
+                f"draw: the graph of {_describe(root)} has more than max_nodes={max_nodes} values; "
+                f"draw the part near the output with start=<a node>, group it with cluster=..., "
+                f"or raise max_nodes")
+        return {node: i for i, node in enumerate(topological_order(root))}
+    on_path: dict[Value, int] = {}
+    for i, node in enumerate(topological_order(root)):
+        if node is start or any(p in on_path for p in node.parents):
+            on_path[node] = i
+    if start not in on_path:
+        raise DrawingError(f"draw: start {_describe(start)} is not part of the graph "
+                           f"that computes {_describe(root)}")
+    if len(on_path) > max_nodes:
+        raise GraphTooLarge(f"draw: the part from {_describe(start)} to {_describe(root)} has "
+                            f"{len(on_path)} values, more than max_nodes={max_nodes}; choose a "
+                            f"start nearer the output or raise max_nodes")
+    return on_path
+
+
+def _count_up_to(root: Value, limit: int) -> int:
+    """How many nodes ``root`` depends on (itself included), counting no further than ``limit + 1``."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for p in stack.pop().parents:
+            if p not in seen:
+                seen.add(p)
+                if len(seen) > limit:
+                    return len(seen)
+                stack.append(p)
+    return len(seen)
+
+
+def _kinds(index: dict, root: Value, parameters: Iterable[Value] | None) -> dict[Value, str]:
+    """output / value (made by an op) / parameter / input / constant, for the colours."""
+    chosen = None
+    if parameters is not None:
+        chosen = set()
+        for p in _iterate(parameters, "parameters"):
+            chosen.add(_check_value(p, "each of parameters"))
+    kinds = {}
+    for node in index:
+        if node is root:
+            kinds[node] = "output"
+        elif node.parents:
+            kinds[node] = "value"
+        elif chosen is not None and node in chosen:
+            kinds[node] = "parameter"
+        elif not node.label:
+            kinds[node] = "constant"
+        elif chosen is None and _PARAMETER_LABEL.match(node.label):
+            kinds[node] = "parameter"
+        else:
+            kinds[node] = "input"
+    return kinds
+
+
+_MIXED = ("mixed",)  # an unlabelled node that feeds several boxes joins none
+
+
+def _clusters(index: dict, cluster) -> dict[Value, tuple[str, ...]]:
+    """For each node, the names of the boxes it is drawn in, outermost first (absent: none)."""
+    if cluster is False or cluster is None:
+        return {}
+    if cluster is not True and not callable(cluster):
+        raise DrawingError(f"draw: cluster must be True, False or a function node -> name, "
+                           f"got {type(cluster).__name__} {cluster!r:.40}")
+    paths: dict[Value, tuple[str, ...]] = {}
+    if cluster is not True:
+        for node in index:
+            path = _cluster_path(cluster(node), node)
+            if path:
+                paths[node] = path
+        return paths
+    fed: dict[Value, tuple] = {}  # node -> the box of every node it feeds, or _MIXED
+    for node in reversed(index):  # consumers come before the nodes they use
+        path = _label_path(node.label) if node.label else fed.get(node, _MIXED)
+        if path is not _MIXED and path is not None:
+            paths[node] = path
+        for p in node.parents:
+            prev = fed.get(p, path)
+            fed[p] = path if prev == path else _MIXED
+    return paths
+
+
+def _outermost(paths: dict, node: Value) -> str | None:
+    path = paths.get(node)
+    return path[0] if path else None
+
+
+def _label_path(label: str) -> tuple[str] | None:
+    # One box per neuron: a box per layer around them would push the inputs above and
+    # below it and route their edges through it.
+    m = _LAYER_NEURON.match(label)
+    return (f"layer {m[1]}, neuron {m[2]}",) if m else None
+
+
+def _cluster_path(result, node: Value) -> tuple[str, ...] | None:
+    if result is None or result == "":
+        return None
+    if isinstance(result, str):
+        return (result,)
+    if isinstance(result, tuple) and result and all(isinstance(s, str) and s for s in result):
+        return result
+    raise DrawingError(f"draw: the cluster function returned {result!r:.60} for {_describe(node)}; "
+                       f"expected a name (str), a tuple of names (outermost first), or None")
+
+
+class _ClusterBoxes:
+    """One ``subgraph cluster_k`` per box, nested by name path, numbered in order of first use."""
+
+    def __init__(self, digraph: graphviz.Digraph):
+        self.root = digraph
+        self.boxes: dict[tuple[str, ...], graphviz.Digraph] = {}
+
+    def get(self, path: tuple[str, ...] | None) -> graphviz.Digraph:
+        if not path:
+            return self.root
+        for depth in range(1, len(path) + 1):
+            prefix = path[:depth]
+            if prefix not in self.boxes:
+                fill = _CLUSTER_FILL[min(depth, len(_CLUSTER_FILL)) - 1]
+                self.boxes[prefix] = graphviz.Digraph(
+                    name=f"cluster_{len(self.boxes)}",
+                    graph_attr={"label": f"<{_html(prefix[-1])}>", "style": "rounded,filled",
+                                "fillcolor": fill, "color": "#bbbbbb", "fontsize": "10",
+                                "fontcolor": "#555555", "labeljust": "r"})
+        return self.boxes[path]
+
+    def close(self) -> None:
+        """Put every box into its parent, innermost first, so each is complete when copied."""
+        for path in sorted(self.boxes, key=len, reverse=True):
+            parent = self.boxes[path[:-1]] if len(path) > 1 else self.root
+            parent.subgraph(self.boxes[path])
+
+
+def _highlighted(index: dict, highlight, highlight_edges) -> set:
+    """The highlighted nodes and (node, index) edges, checked against the drawing."""
+    marked: set = set()
+    for node in _iterate(highlight, "highlight"):
+        if _check_value(node, "each of highlight") not in index:
+            raise DrawingError(f"draw: highlight {_describe(node)} is not in the drawing")
+        marked.add(node)
+    for edge in _iterate(highlight_edges, "highlight_edges"):
+        if not (isinstance(edge, tuple) and len(edge) == 2 and isinstance(edge[0], Value)
+                and isinstance(edge[1], int) and not isinstance(edge[1], bool)):
+            raise OperandError(f"draw: each of highlight_edges must be a (node, index) pair, "
+                               f"got {edge!r:.60}")
+        node, k = edge
+        if not 0 <= k < len(node.parents):
+            raise DrawingError(f"draw: highlight_edges index {k} is out of range for "
+                               f"{_describe(node)}, which has {len(node.parents)} operands")
+        if node not in index or node.parents[k] not in index:
+            raise DrawingError(f"draw: highlight_edges edge {k} into {_describe(node)} "
+                               f"is not in the drawing")
+        marked.add(edge)
+    return marked
+
+
+# -- what a node and an edge say -----------------------------------------------
+
+class _Shown:
+    """What the drawing says about a node: its data and grad (or their overrides) in the chosen
+    format, and what it is called in a tooltip. Each text is made once per node."""
+
+    def __init__(self, number_format: str, values, grads):
+        self.format = number_format
+        self.values = _check_mapping(values, "values")
+        self.grads = _check_mapping(grads, "grads")
+        self._data: dict[Value, str] = {}
+        self._names: dict[Value, str] = {}
+        self._formulas: dict[Value, str] = {}
+
+    def number(self, x, what: str, node: Value) -> str:
+        if x is None:
+            return "?"
+        if type(x) is not float and not isinstance(x, Real):
+            raise OperandError(f"draw: {what}[{_describe(node)}] must be a number or None, "
+                               f"got {type(x).__name__} {x!r:.40}")
+        return format(float(x) + 0.0, self.format)  # + 0.0 shows -0.0 as 0
+
+    def data(self, node: Value) -> str:
+        text = self._data.get(node)
+        if text is None:
+            x = self.values.get(node, node.data) if self.values else node.data
+            text = self._data[node] = self.number(x, "values", node)
+        return text
+
+    def grad(self, node: Value) -> str:
+        x = self.grads.get(node, node.grad) if self.grads else node.grad
+        return self.number(x, "grads", node)
+
+    def known(self, node: Value) -> bool:
+        """False when ``values`` says this node is not computed yet."""
+        return not self.values or self.values.get(node, 0.0) is not None
+
+    def local(self, node: Value, k: int) -> str:
+        return self.number(node.local_grads[k], "local_grads", node) if self.known(node) else "?"
+
+    def name(self, node: Value) -> str:
+        """A node in a tooltip: its label, else its formula ``(w * x)``, else its value."""
+        if node.label:
+            return node.label
+        text = self._names.get(node)
+        if text is None:
+            text = self._names[node] = f"({self.formula(node)})" if node.parents else self.data(node)
+        return text
+
+    def formula(self, node: Value) -> str:
+        """The op applied to its operands, from the op table: ``sigmoid(z)``, ``w * x``."""
+        text = self._formulas.get(node)
+        if text is None:
+            names = [p.label or self.data(p) for p in node.parents[:5]]
+            args = ", ".join(names[:4]) + (", ..." if len(node.parents) > 4 else "")
+            text = self._formulas[node] = _fill(node.op_def.text, names, node, self.data(node), args)
+        return text
+
+
+def _value_label(node: Value, kind: str, shown: _Shown, show_grad: bool, marked: bool) -> str:
+    border = f' BORDER="3" COLOR="{_HIGHLIGHT}"' if marked else ' BORDER="1"'
+    rows = []
+    if node.label:
+        rows.append(f"<B>{_html(node.label)}</B>")
+    rows.append(f"data {_html(shown.data(node))}")
+    if show_grad:
+        rows.append(f'<FONT COLOR="{_GRAD_COLOUR}">grad {_html(shown.grad(node))}</FONT>')
+    cells = "<HR/>".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
+    return (f'<<TABLE{border} CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="ROUNDED" '
+            f'BGCOLOR="{_FILL[kind]}">{cells}</TABLE>>')
+
+
+def _op_attrs(node: Value, i: int, index: dict, shown: _Shown, marked: bool) -> str:
+    """The oval of the op that made ``node``: its symbol, its formula as a tooltip, warnings."""
+    notes = diagnose(node) if shown.known(node) else []
+    tip = f"{shown.formula(node)} = {shown.data(node)}"
+    if node.label:
+        tip = f"{node.label} = {tip}"
+    hidden = sum(1 for p in node.parents if p not in index)
+    if hidden:
+        tip += f"\n{hidden} operand(s) not drawn"
+    tip = "\n".join([tip, *notes])
+    label = _html(node.op)
+    for note in notes:  # the headline of each note, small, under the op; the rest in the tooltip
+        label += f'<BR/><FONT POINT-SIZE="8" COLOR="{_WARNING_TEXT}">{_html(note.split(": ")[0])}</FONT>'
+    style = "filled,dashed" if hidden else "filled"
+    attrs = (f'label=<{label}> id=o{i} shape=ellipse style="{style}" '
+             f'fillcolor="{_WARNING_FILL if notes else _OP_FILL}" tooltip={_quoted(tip)} '
+             f'margin="0.04,0.02" height=0.3')
+    if marked:
+        attrs += f' color="{_HIGHLIGHT}" penwidth=3'
+    return attrs
+
+
+def _fill(template: str, names: list[str], node: Value, out: str, args: str) -> str:
+    """An op-table template with the operands' names; the template as is if it wants more."""
+    const = "" if node.const is None else format(node.const, "g")
+    try:
+        return template.format(*names, c=const, out=out, args=args)
+    except (IndexError, KeyError):
+        return template
+
+
+def _edge_rule(node: Value, k: int, shown: _Shown, local: str) -> str:
+    """``d y / d z = y(1 - y) = 0.25``: the local derivative's rule from the op table, and its value."""
+    op = node.op_def
+    names = [p.label or shown.data(p) for p in node.parents[:2]] if op.kind != "nary" else []
+    rule = op.rule_text[min(k, len(op.rule_text) - 1)]
+    rule = _fill(rule, names, node, shown.name(node), "")
+    return f"d {shown.name(node)} / d {shown.name(node.parents[k])} = {rule} = {local}"
+
+
+def _legend_label() -> str:
+    """A key to the colours, one row, and what the numbers on the edges are."""
+    kinds = [(_FILL["input"], "input"), (_FILL["parameter"], "parameter"),
+             (_FILL["constant"], "constant"), (_FILL["output"], "output"),
+             (_OP_FILL, "op"), (_WARNING_FILL, "op with a warning")]
+    cells = "".join(f'<TD BGCOLOR="{fill}" BORDER="1" STYLE="ROUNDED">{text}</TD>' for fill, text in kinds)
+    note = (f'<TD COLSPAN="{len(kinds)}" ALIGN="LEFT"><FONT COLOR="{_EDGE_LABEL_COLOUR}">0.25</FONT>'
+            f' on an edge: the local derivative d out / d in of that operand</TD>')
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3"><TR>{cells}</TR><TR>{note}</TR></TABLE>>'
+
+
+# -- escaping: nothing in a label can break the DOT or become markup --------------
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Graphviz's SVG writer passes "&amp;" through as an entity, so a literal "&amp;" would show
+# as "&": an invisible word joiner after such an "&" keeps it literal.
+_ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
+_SAFE = re.compile(r"[\w .,:;+\-*/=()\[\]]*", re.ASCII)  # needs no escaping anywhere: most labels, all numbers
+
+
+def _literal(text: str) -> str:
+    """``text`` with control characters (other than newline) and lone surrogates written as
+    ``\\x07``, ``\\ud800``, and "&" kept from reading as an entity."""
+    return _ENTITY_LIKE.sub("&\u2060", _CONTROL.sub(_visible, text))
+
+
+def _visible(m: re.Match) -> str:
+    ch = m[0]
+    if ch == "\n":
+        return ch
+    if ch == "\t":
+        return " "
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+
+def _html(text: str) -> str:
+    """Text for inside an HTML-like label: entities for markup, ``<BR/>`` for newlines, and
+    backslashes doubled (Graphviz expands ``\\N``, ``\\G``, ``\\\\`` even in HTML labels)."""
+    if _SAFE.fullmatch(text):
+        return text
+    text = _literal(text)
+    text = (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("\\", "\\\\"))
+    return text.replace("\n", "<BR/>")
+
+
+def _quoted(text: str) -> str:
+    """A quoted DOT string (for a tooltip) that shows ``text`` literally; newlines break lines.
+
+    A backslash becomes four: Graphviz unescapes a tooltip twice (``\\\\N`` shows ``\\N``)."""
+    if _SAFE.fullmatch(text):
+        return f'"{text}"'
+    text = _literal(text)
+    text = text.replace("\\", "\\\\\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{text}"'
+
+
+# -- rendering --------------------------------------------------------------------
+
+def _find_renderer() -> str:
+    """``dot`` on PATH, else ``graphviz-pure`` on PATH or next to this Python (pip puts it there)."""
+    for program in ("dot", "graphviz-pure"):
+        found = shutil.which(program)
+        if found:
+            return found
+    for folder in _script_dirs():
+        for program in ("graphviz-pure", "graphviz-pure.exe"):
+            candidate = Path(folder) / program
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return str(candidate)
+    raise GraphvizNotFound(
+        "draw: cannot render: neither Graphviz's `dot` program (on PATH) nor the `graphviz-pure` "
+        "program (next to this Python) was found. Install one of them: "
+        "`pip install graphviz-pure` (no system install needed), or Graphviz itself "
+        "(`apt-get install graphviz`, `brew install graphviz`, `conda install graphviz`). "
+        "Drawing.source still gives the DOT text.")
+
+
+def _script_dirs() -> list[str]:
+    return list(dict.fromkeys([str(Path(sys.executable).parent), sysconfig.get_path("scripts")]))
+
+
+def _run_renderer(source: str, fmt: str, extra: tuple, timeout: float) -> bytes:
+    program = _find_renderer()
+    name = Path(program).name
+    try:
+        done = subprocess.run([program, f"-T{fmt}", *extra], input=source.encode("utf-8"),
+                              capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise DrawingError(f"draw: {name} took more than {timeout:g} s to lay out the graph; "
+                           f"draw a part of it with start=..., try cluster=False, or raise "
+                           f"timeout") from None
+    except OSError as e:
+        raise DrawingError(f"draw: could not run {program}: {e}") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip()[:500]
+        raise DrawingError(f"draw: {name} could not render the graph as {fmt} "
+                           f"(exit status {done.returncode}): {message}")
+    return done.stdout
+
+
+# -- checking options ------------------------------------------------------------
+
+def _check_value(x, what: str) -> Value:
+    if not isinstance(x, Value):
+        raise OperandError(f"draw: {what} must be a Value, got {type(x).__name__} {x!r:.40}")
+    return x
+
+
+def _check_options(rankdir, number_format, max_nodes, timeout, title, start) -> None:
+    if rankdir not in _RANKDIRS:
+        raise DrawingError(f"draw: rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
+    try:
+        if not isinstance(number_format, str):
+            raise TypeError
+        format(1.5, number_format)
+    except (TypeError, ValueError):
+        raise DrawingError(f"draw: number_format {number_format!r} is not a format spec for "
+                           f"floats; try '.4g' or '.3f'") from None
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise DrawingError(f"draw: max_nodes must be a positive int, got {max_nodes!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, Real) or not timeout > 0:
+        raise DrawingError(f"draw: timeout must be a positive number of seconds, got {timeout!r}")
+    if title is not None and not isinstance(title, str):
+        raise OperandError(f"draw: title must be a str or None, got {type(title).__name__}")
+    if start is not None:
+        _check_value(start, "start")
+
+
+def _check_mapping(m, what: str):
+    if m is not None and not isinstance(m, Mapping):
+        raise OperandError(f"draw: {what} must be a mapping node -> number or None, "
+                           f"got {type(m).__name__}")
+    return m
+
+
+def _iterate(xs, what: str):
+    if isinstance(xs, Value):
+        raise OperandError(f"draw: {what} expects an iterable of Values, got a single Value")
+    try:
+        return iter(xs)
+    except TypeError:
+        raise OperandError(f"draw: {what} expects an iterable, got {type(xs).__name__}") from None
+
+
+def _describe(x) -> str:
+    if isinstance(x, Value):
+        return f"the node {describe(x)}" if x.label else f"an unlabelled node ({x.op or 'leaf'}, {x.data!r})"
+    return f"{type(x).__name__} {x!r:.40}"

@@ -1,0 +1,477 @@
+"""Drawing the graph: what a learner must see to check the chain rule by eye.
+
+Structure is checked on the DOT text (nodes, edges, labels, colours, boxes), never on
+SVG bytes; rendering is checked by running the real renderers (Graphviz's `dot`, and the
+`graphviz-pure` program pip installs) and reading back what they drew.
+"""
+
+import html
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import graphviz
+import pytest
+from hypothesis import example, given, settings, strategies as st
+
+import autograd as ag
+from autograd import Value, drawing
+from autograd.drawing import DrawingError, GraphTooLarge, GraphvizNotFound
+
+DOT = shutil.which("dot")
+PURE = shutil.which("graphviz-pure") or next(
+    (str(Path(d) / "graphviz-pure") for d in drawing._script_dirs()
+     if (Path(d) / "graphviz-pure").is_file()), None)
+RENDERERS = [pytest.param(p, id=Path(p).name) for p in (DOT, PURE) if p]
+
+
+# -- reading the DOT text back ------------------------------------------------------------------------
+
+class Dot:
+    """The nodes, edges and boxes of a DOT text written by ``draw``."""
+
+    def __init__(self, source: str):
+        self.nodes, self.edges, self.boxes = {}, [], {}
+        open_boxes = []
+        for line in source.splitlines():
+            line = line.strip()
+            if m := re.match(r"subgraph (cluster_\d+) \{$", line):
+                open_boxes.append(m[1])
+                self.boxes[m[1]] = {"label": None, "nodes": set(), "inside": list(open_boxes[:-1])}
+            elif line == "}" and open_boxes:
+                open_boxes.pop()
+            elif open_boxes and (m := re.match(r"graph \[(.*)\]$", line)):
+                self.boxes[open_boxes[-1]]["label"] = text_of(attributes(m[1])["label"])
+            elif m := re.match(r"(\w+) -> (\w+) \[(.*)\]$", line):
+                self.edges.append((m[1], m[2], attributes(m[3])))
+            elif (m := re.match(r"(\w+) \[(.*)\]$", line)) and m[1] not in ("graph", "node", "edge"):
+                self.nodes[m[1]] = attributes(m[2])
+                for box in open_boxes:
+                    self.boxes[box]["nodes"].add(m[1])
+
+    def text(self, node_id: str) -> str:
+        return text_of(self.nodes[node_id]["label"])
+
+    def edge(self, edge_id: str) -> tuple:
+        (found,) = [e for e in self.edges if e[2]["id"] == edge_id]
+        return found
+
+    def box_of(self, node_id: str) -> str | None:
+        """The label of the innermost box holding the node, or None."""
+        holding = [b for b in self.boxes.values() if node_id in b["nodes"]]
+        return max(holding, key=lambda b: len(b["inside"]))["label"] if holding else None
+
+
+def attributes(text: str) -> dict:
+    """``a=1 label=<<B>x</B>> tooltip="say \\"hi\\""`` -> dict; HTML values keep their markup."""
+    attrs, i = {}, 0
+    while i < len(text):
+        if text[i] == " ":
+            i += 1
+            continue
+        eq = text.index("=", i)
+        key, i = text[i:eq], eq + 1
+        if text[i] == "<":
+            depth, j = 0, i
+            while True:
+                depth += {"<": 1, ">": -1}.get(text[j], 0)
+                j += 1
+                if depth == 0:
+                    break
+            attrs[key] = text[i + 1:j - 1]
+        elif text[i] == '"':
+            j = i + 1
+            while text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            attrs[key] = text[i + 1:j]
+            j += 1
+        else:
+            j = text.find(" ", i)
+            j = len(text) if j < 0 else j
+            attrs[key] = text[i:j]
+        i = j
+    return attrs
+
+
+def text_of(label: str) -> str:
+    """The words an HTML-like label shows: tags dropped, entities and backslashes decoded, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", label)).replace("\\\\", "\\").split())
+
+
+def sigmoid_neuron():
+    """y = sigmoid(w*x + b) at w=0.5, x=2, b=-1, after backward: z = 0, y = 0.5, dy/dz = 0.25."""
+    w, x, b = Value(0.5, label="w"), Value(2.0, label="x"), Value(-1.0, label="b")
+    y = (w * x + b).sigmoid()
+    y.label = "y"
+    y.backward()
+    return w, x, b, y
+
+
+def mlp_2_4_1(fused=True):
+    """MLP(2, [4, 1]) on one sample, labelled the way nn labels its nodes."""
+    xs = [Value(0.5, label="x[0]"), Value(-1.0, label="x[1]")]
+    inputs = xs
+    for layer, (n_in, n_out) in enumerate([(2, 4), (4, 1)], start=1):
+        outs = []
+        for i in range(n_out):
+            ws = [Value(0.1 * (i + j + 1), label=f"W{layer}[{i},{j}]") for j in range(n_in)]
+            b = Value(0.0, label=f"b{layer}[{i}]")
+            if fused:
+                z = ag.dot(ws, inputs, b)
+            else:
+                z = ag.sum([w * h for w, h in zip(ws, inputs)]) + b
+            z.label = f"z{layer}[{i}]"
+            h = z.sigmoid()
+            h.label = f"h{layer}[{i}]"
+            outs.append(h)
+        inputs = outs
+    loss = (inputs[0] - 1.0) ** 2
+    loss.label = "L"
+    loss.backward()
+    return xs, loss
+
+
+# -- what a node and an edge show ---------------------------------------------------------------------
+
+def test_sigmoid_neuron_shows_every_value_grad_and_local_derivative():
+    w, x, b, y = sigmoid_neuron()
+    dot = Dot(ag.draw(y).source)
+    # topological order: w, x, w*x, b, w*x+b, y
+    assert dot.text("v0") == "w data 0.5 grad 0.5"        # dy/dw = x * s(1-s) = 2 * 0.25
+    assert dot.text("v1") == "x data 2 grad 0.125"        # dy/dx = w * 0.25
+    assert dot.text("v2") == "data 1 grad 0.25"           # w*x, unlabelled
+    assert dot.text("v5") == "y data 0.5 grad 1"
+    assert [dot.text(f"o{i}") for i in (2, 4, 5)] == ["*", "+", "σ"]
+    # each edge carries d(out)/d(operand): d(w*x)/dw = x, d(w*x)/dx = w, d(z+b)/db = 1, σ' = 0.25
+    assert {e[2]["id"]: (e[0], e[1], text_of(e[2]["label"])) for e in dot.edges if "label" in e[2]} == {
+        "e2_0": ("v0", "o2", "2"), "e2_1": ("v1", "o2", "0.5"),
+        "e4_0": ("v2", "o4", "1"), "e4_1": ("v3", "o4", "1"),
+        "e5_0": ("v4", "o5", "0.25")}
+    # each op points at the value it makes
+    assert {(t, h) for t, h, a in dot.edges if "label" not in a} == {("o2", "v2"), ("o4", "v4"), ("o5", "v5")}
+
+
+def test_a_value_used_twice_has_two_edges_each_with_its_local_derivative():
+    a = Value(3.0, label="a")
+    y = a * a
+    y.backward()
+    dot = Dot(ag.draw(y).source)
+    into = [e for e in dot.edges if e[:2] == ("v0", "o1")]
+    assert [e[2]["id"] for e in into] == ["e1_0", "e1_1"]
+    assert [text_of(e[2]["label"]) for e in into] == ["3", "3"]   # 3 + 3 = 6 = a.grad
+    assert dot.text("v0") == "a data 3 grad 6"
+
+
+def test_op_nodes_show_folded_constants_from_the_op_table():
+    x = Value(2.0, label="x")
+    y = (3 - x * 3) / 4
+    dot = Dot(ag.draw(y).source)
+    assert [dot.text(n) for n in dot.nodes if n.startswith("o")] == ["*3", "3-", "/4"]
+
+
+def test_tooltips_spell_out_formulas_and_derivative_rules():
+    w, x, b, y = sigmoid_neuron()
+    dot = Dot(ag.draw(y).source)
+    assert dot.nodes["o2"]["tooltip"] == "w * x = 1"
+    assert dot.nodes["o5"]["tooltip"] == "y = sigmoid(0) = 0.5"
+    assert dot.edge("e2_0")[2]["tooltip"] == "d (w * x) / d w = x = 2"
+    assert dot.edge("e5_0")[2]["tooltip"] == "d y / d (1 + b) = y(1 - y) = 0.25"
+
+
+def test_colours_tell_inputs_parameters_constants_and_output_apart():
+    w, x, b = Value(0.5, label="w"), Value(2.0, label="x"), Value(-1.5, label="b")
+    y = ag.dot([w, 3.0], [x, Value(1.0, label="u")], b)   # 3.0 becomes a constant leaf; y = 2.5
+    dot = Dot(ag.draw(y).source)
+
+    def fill(label):
+        node = next(n for n in dot.nodes if n.startswith("v") and dot.text(n).startswith(label))
+        return re.search(r'BGCOLOR="(#\w+)"', dot.nodes[node]["label"])[1]
+
+    assert fill("w") == fill("b") == drawing._FILL["parameter"]
+    assert fill("x") == fill("u") == drawing._FILL["input"]
+    assert fill("data 3") == drawing._FILL["constant"]
+    assert fill("data 2.5") == drawing._FILL["output"]
+    # parameters= names them exactly: now only u is a parameter, w is an input
+    dot = Dot(ag.draw(y, parameters=[y.parents[3]]).source)
+    assert fill("u") == drawing._FILL["parameter"] and fill("w") == drawing._FILL["input"]
+
+
+def test_diagnostics_show_on_the_op_a_relu_that_is_off():
+    x = Value(-2.0, label="x")
+    h = x.relu()
+    dot = Dot(ag.draw(h).source)
+    assert dot.nodes["o1"]["fillcolor"] == drawing._WARNING_FILL
+    assert dot.text("o1") == "ReLU ReLU is off (input -2 <= 0)"
+    assert "it passes no gradient" in dot.nodes["o1"]["tooltip"]
+    assert Dot(ag.draw(Value(1.0).relu()).source).nodes["o1"]["fillcolor"] == drawing._OP_FILL
+
+
+def test_options_grads_edge_labels_number_format_direction_title():
+    w, x, b, y = sigmoid_neuron()
+    dot = Dot(ag.draw(y, show_grad=False, show_edge_labels=False).source)
+    assert dot.text("v0") == "w data 0.5"
+    assert not any("label" in e[2] for e in dot.edges)
+    assert Dot(ag.draw(y, number_format=".2f").source).text("v1") == "x data 2.00 grad 0.12"
+    source = ag.draw(y, rankdir="TB", title="y = σ(w·x + b)", legend=True).source
+    assert "rankdir=TB" in source and "y = σ(w·x + b)" in source
+    assert "local derivative" in Dot(source).text("legend")
+
+
+def test_values_and_grads_can_be_overridden_and_unknown_ones_show_a_question_mark():
+    w, x, b, y = sigmoid_neuron()
+    z = y.parents[0]
+    dot = Dot(ag.draw(y, values={z: None, y: None}, grads={w: None, x: 7}).source)
+    assert dot.text("v0") == "w data 0.5 grad ?"
+    assert dot.text("v1") == "x data 2 grad 7"
+    assert dot.text("v4") == "data ? grad 0.25"
+    assert text_of(dot.edge("e5_0")[2]["label"]) == "?"   # y not computed yet: its local derivative neither
+    assert text_of(dot.edge("e2_0")[2]["label"]) == "2"
+
+
+def test_highlight_marks_exactly_the_given_nodes_and_edges():
+    w, x, b, y = sigmoid_neuron()
+    wx = y.parents[0].parents[0]
+    dot = Dot(ag.draw(y, highlight=[w, wx], highlight_edges=[(wx, 1)]).source)
+    red = drawing._HIGHLIGHT
+    assert {n for n, a in dot.nodes.items() if red in a["label"] or a.get("color") == red} == {"v0", "v2", "o2"}
+    assert [e[2]["id"] for e in dot.edges if e[2].get("color") == red] == ["e2_1"]
+
+
+def test_node_and_edge_ids_follow_the_topological_order():
+    w, x, b, y = sigmoid_neuron()
+    d = ag.draw(y)
+    assert [d.node_id(n) for n in ag.topological_order(y)] == [f"v{i}" for i in range(6)]
+    assert d.edge_id(y.parents[0], 1) == "e4_1"
+    with pytest.raises(DrawingError, match="not in this drawing"):
+        d.node_id(Value(1.0))
+
+
+def test_the_dot_text_is_deterministic_across_graphs_and_processes():
+    sources = {ag.draw(mlp_2_4_1()[1]).source for _ in range(2)}   # new Values each time
+    program = "import sys, test_drawing as t, autograd as ag; sys.stdout.write(ag.draw(t.mlp_2_4_1()[1]).source)"
+    for seed in ("1", "2"):                                          # other hash seeds, other addresses
+        sources.add(subprocess.run(
+            [sys.executable, "-c", program], capture_output=True, text=True, check=True,
+            cwd=Path(__file__).parent, env={"PYTHONHASHSEED": seed, "PYTHONIOENCODING": "utf-8"}).stdout)
+    assert len(sources) == 1
+
+
+# -- boxes per neuron ---------------------------------------------------------------------------------
+
+def test_an_mlp_gets_one_box_per_neuron_from_its_labels():
+    xs, loss = mlp_2_4_1()
+    d = ag.draw(loss)
+    dot = Dot(d.source)
+    boxes = sorted(b["label"] for b in dot.boxes.values())
+    assert boxes == ["layer 1, neuron 0", "layer 1, neuron 1", "layer 1, neuron 2", "layer 1, neuron 3",
+                     "layer 2, neuron 0"]
+    order = ag.topological_order(loss)
+    by_label = {n.label: n for n in order if n.label}
+    for label in ("W1[2,0]", "W1[2,1]", "b1[2]", "z1[2]", "h1[2]"):
+        assert dot.box_of(d.node_id(by_label[label])) == "layer 1, neuron 2"
+    assert dot.box_of(f"o{order.index(by_label['z1[2]'])}") == "layer 1, neuron 2"   # its dot op too
+    assert dot.box_of(d.node_id(by_label["x[0]"])) is None     # inputs feed every neuron
+    assert dot.box_of(d.node_id(loss)) is None
+    # an edge from outside a box into it gets room to leave one box and enter the next
+    assert dot.edge(d.edge_id(by_label["z1[0]"], 2))[2].get("minlen") == "2"     # x[0] -> neuron
+    assert "minlen" not in dot.edge(d.edge_id(by_label["z1[0]"], 0))[2]          # W1[0,0] -> neuron
+
+
+def test_unlabelled_ops_join_the_box_they_feed_when_there_is_only_one():
+    xs, loss = mlp_2_4_1(fused=False)
+    d = ag.draw(loss)
+    dot = Dot(d.source)
+    z = next(n for n in ag.topological_order(loss) if n.label == "z1[1]")
+    product = z.parents[0].parents[0]          # W1[1,0] * x[0], unlabelled
+    assert product.label is None and dot.box_of(d.node_id(product)) == "layer 1, neuron 1"
+    shared = xs[0] * 2                          # feeds two neurons: no box
+    a, b = (shared + Value(1.0, label="b1[0]")), (shared + Value(1.0, label="b1[1]"))
+    a.label, b.label = "z1[0]", "z1[1]"
+    d = ag.draw(a * b)
+    assert Dot(d.source).box_of(d.node_id(shared)) is None
+
+
+def test_clusters_can_be_turned_off_or_chosen_by_a_function():
+    xs, loss = mlp_2_4_1()
+    assert Dot(ag.draw(loss, cluster=False).source).boxes == {}
+
+    def by_layer(node):
+        m = re.match(r"[A-Za-z]+(\d)\[(\d)", node.label or "")
+        return (f"layer {m[1]}", f"neuron {m[2]}") if m else None
+
+    d = ag.draw(loss, cluster=by_layer)
+    dot = Dot(d.source)
+    assert sorted(b["label"] for b in dot.boxes.values() if not b["inside"]) == ["layer 1", "layer 2"]
+    w = next(n for n in ag.topological_order(loss) if n.label == "W2[0,3]")
+    assert dot.box_of(d.node_id(w)) == "neuron 0"
+    (outer,) = [b for b in dot.boxes.values() if d.node_id(w) in b["nodes"] and not b["inside"]]
+    assert outer["label"] == "layer 2"
+    with pytest.raises(DrawingError, match="cluster function returned 3"):
+        ag.draw(loss, cluster=lambda n: 3)
+
+
+# -- big graphs -----------------------------------------------------------------------------------------
+
+def test_a_deep_chain_is_refused_before_any_work_and_its_tail_can_be_drawn(monkeypatch):
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(100_000):
+        y = y + 1.0
+    tail = y.parents[0].parents[0].parents[0]          # three ops before the output
+
+    def no_full_walk(root):
+        raise AssertionError("walked the whole graph before refusing it")
+
+    with monkeypatch.context() as m:
+        m.setattr(drawing, "topological_order", no_full_walk)
+        with pytest.raises(GraphTooLarge, match=r"more than max_nodes=2000 values.*start="):
+            ag.draw(y)
+    d = ag.draw(y, start=tail)                          # the part from tail to y: 4 values
+    assert repr(d) == "<Drawing: 4 values, 4 ops, unlabelled root (op '+1'), from an unlabelled node>"
+    dot = Dot(d.source)
+    assert sorted(n for n in dot.nodes if n.startswith("v")) == ["v100000", "v99997", "v99998", "v99999"]
+    assert "dashed" in dot.nodes["o99997"]["style"]     # its operand is not drawn
+    with pytest.raises(GraphTooLarge, match="has 4 values, more than max_nodes=3"):
+        ag.draw(y, start=tail, max_nodes=3)
+
+
+def test_start_keeps_only_the_paths_from_it_to_the_root():
+    w, x, b, y = sigmoid_neuron()
+    dot = Dot(ag.draw(y, start=x).source)
+    assert sorted(dot.text(n) for n in dot.nodes if n.startswith("v")) == [
+        "data 0 grad 0.25", "data 1 grad 0.25", "x data 2 grad 0.125", "y data 0.5 grad 1"]
+    assert ("v0", "o2") not in {e[:2] for e in dot.edges}   # w is off the path
+    with pytest.raises(DrawingError, match="is not part of the graph"):
+        ag.draw(y, start=Value(1.0, label="elsewhere"))
+
+
+# -- escaping --------------------------------------------------------------------------------------------
+
+def render(source: str, program: str, fmt: str = "svg") -> bytes:
+    done = subprocess.run([program, f"-T{fmt}"], input=source.encode(), capture_output=True, timeout=30)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout
+
+
+def drawn_text(svg: bytes, node_id: str) -> tuple[str, str]:
+    """What the renderer wrote in a node (its text lines) and its tooltip."""
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    group = next(g for g in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}g") if g.get("id") == node_id)
+    lines = [t.text or "" for t in group.iterfind(".//s:text", ns)]
+    tip = next(a.get("{http://www.w3.org/1999/xlink}title") for a in group.iter("{http://www.w3.org/2000/svg}a"))
+    # draw puts an invisible word joiner after an "&" that would read as an entity ("&amp;")
+    return "\n".join(lines).replace("\u2060", ""), tip.replace("\u2060", "")
+
+
+NASTY = ['say "hi"', "{a|b}", "<B>bold</B>", "a & b &amp;", "x\\ny \\N \\G", "back\\", "line 1\nline 2",
+         "]]> -->", "σ′(z) ∂L/∂w 中文 🙂", "label=<x>", "a]; b [label=", "\\\"", "<<", ">", "tab\there"]
+
+
+@pytest.mark.parametrize("program", RENDERERS)
+@pytest.mark.parametrize("label", NASTY)
+def test_labels_render_literally_and_never_break_the_dot(program, label):
+    v = Value(1.0, label=label)
+    svg = render(ag.draw(v, title=label).source, program)
+    lines, tip = drawn_text(svg, "v0")
+    assert lines.split() == (label + "\ndata 1\ngrad 0").split()
+    assert tip.split() == f"output {label}".split()
+
+
+@pytest.mark.skipif(not RENDERERS, reason="no renderer")
+@settings(max_examples=40)
+@given(st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=12))
+@example("\\\\\"")
+def test_any_printable_label_renders_literally(label):
+    svg = render(ag.draw(Value(-2.5, label=label)).source, RENDERERS[0].values[0])
+    lines, tip = drawn_text(svg, "v0")
+    assert lines.split() == (label + "\ndata -2.5\ngrad 0").split()
+    assert tip.split() == f"output {label}".split()
+
+
+def test_control_characters_are_shown_as_escapes():
+    v = Value(1.0, label="bell\x07nul\x00")
+    assert Dot(ag.draw(v).source).text("v0").startswith(r"bell\x07nul\x00")
+
+
+# -- rendering ---------------------------------------------------------------------------------------------
+
+def test_the_drawing_is_a_graphviz_digraph_and_shows_itself_in_jupyter():
+    w, x, b, y = sigmoid_neuron()
+    d = ag.draw(y)
+    assert isinstance(d.digraph, graphviz.Digraph) and d.digraph.source == d.source
+    bundle = d._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(d) == "<Drawing: 6 values, 3 ops, root 'y'>"
+    assert ET.fromstring(bundle["image/svg+xml"]).tag == "{http://www.w3.org/2000/svg}svg"
+
+
+@pytest.mark.skipif(DOT is None, reason="Graphviz's dot is not installed")
+def test_save_renders_svg_png_and_dot_with_the_dot_program(tmp_path):
+    w, x, b, y = sigmoid_neuron()
+    d = ag.draw(y)
+    assert drawing._find_renderer() == DOT
+    assert d.save(tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert ET.parse(d.save(tmp_path / "g.svg")).getroot().tag.endswith("svg")
+    assert d.save(tmp_path / "g.dot").read_text(encoding="utf-8") == d.source
+    with pytest.raises(DrawingError, match=r"suffix '\.pdf'"):
+        d.save(tmp_path / "g.pdf")
+
+
+def test_without_dot_the_graphviz_pure_program_from_pip_renders(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))           # hide `dot` (and everything else)
+    program = drawing._find_renderer()
+    assert Path(program).name == "graphviz-pure"
+    w, x, b, y = sigmoid_neuron()
+    d = ag.draw(y)
+    assert b"graphviz-pure" in d.svg().encode()[:400]   # its signature comment: it drew this one
+    assert d.png()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_without_any_renderer_the_error_says_how_to_install_one(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(drawing, "_script_dirs", lambda: [str(tmp_path)])
+    w, x, b, y = sigmoid_neuron()
+    d = ag.draw(y)
+    with pytest.raises(GraphvizNotFound) as error:
+        d.svg()
+    assert "`pip install graphviz-pure`" in str(error.value) and "`apt-get install graphviz`" in str(error.value)
+    assert isinstance(GraphvizNotFound("x"), ag.GlassgradError) and ag.GraphvizNotFound is GraphvizNotFound
+    assert "v5 [label=" in d.source                      # the DOT text needs no renderer
+    bundle = d._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"] and "pip install graphviz-pure" in bundle["text/plain"]
+
+
+def test_a_failing_renderer_is_reported_with_its_message(monkeypatch):
+    monkeypatch.setattr(drawing, "_find_renderer", lambda: sys.executable)   # not a renderer
+    with pytest.raises(DrawingError, match="could not render the graph as svg"):
+        ag.draw(Value(1.0)).svg()
+
+
+# -- bad input -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"rankdir": "XY"}, DrawingError, "rankdir must be one of LR, TB"),
+    ({"number_format": ".4q"}, DrawingError, "number_format '.4q'"),
+    ({"max_nodes": 0}, DrawingError, "max_nodes must be a positive int"),
+    ({"cluster": "yes"}, DrawingError, "cluster must be True, False or a function"),
+    ({"start": 3.0}, ag.OperandError, "start must be a Value, got float"),
+    ({"highlight": [Value(9.0, label="q")]}, DrawingError, "highlight the node q = 9.0 is not in"),
+    ({"highlight_edges": [(None, 0)]}, ag.OperandError, r"\(node, index\) pair"),
+    ({"values": [1.0]}, ag.OperandError, "values must be a mapping"),
+    ({"timeout": -1}, DrawingError, "timeout must be a positive number"),
+])
+def test_bad_options_are_named_in_the_error(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        ag.draw(Value(1.0, label="a") * 2, **kwargs)
+
+
+def test_bad_roots_edges_and_overrides_are_named_in_the_error():
+    with pytest.raises(ag.OperandError, match="root must be a Value, got list"):
+        ag.draw([1.0])
+    y = Value(1.0, label="a") * 2
+    with pytest.raises(DrawingError, match="index 1 is out of range.*1 operands"):
+        ag.draw(y, highlight_edges=[(y, 1)])
+    with pytest.raises(ag.OperandError, match=r"values\[the node a = 1.0\] must be a number or None, got str"):
+        ag.draw(y, values={y.parents[0]: "one"})
