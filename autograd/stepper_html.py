@@ -190,7 +190,6 @@ class Filmstrip:
         self.trace.svgs(self.steps)
         cells = "".join(
             f'<div style="flex: 0 0 auto; max-width: 32em; border: 1px solid #ddd; padding: .4em;">'
-            f'<div style="font-size: .8em; color: #555;">{html.escape(self.trace.title(k))}</div>'
             f'<div style="font-family: monospace; font-size: .85em; margin: .2em 0;">'
             f'{html.escape(self.trace.steps[k].text)}</div>'
             f'{_scaled(inline_svg(self.trace.svg(k), f"{strip}-f{k}-"))}</div>'
