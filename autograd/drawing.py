@@ -206,7 +206,8 @@ class Drawing:
     def __repr__(self) -> str:
         n_ops = sum(1 for node in self._index if node.parents)
         root = self._root
-        text = f"<Drawing: {len(self._index)} values, {n_ops} ops, "
+        n_values = len(self._index)
+        text = f"<Drawing: {n_values} value{'s' * (n_values != 1)}, {n_ops} op{'s' * (n_ops != 1)}, "
         text += f"root {root.label!r}" if root.label else f"unlabelled root (op {root.op or 'leaf'!r})"
         if self._start is not None and self._start is not root:
             text += f", from {self._start.label!r}" if self._start.label else ", from an unlabelled node"

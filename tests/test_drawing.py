@@ -172,6 +172,20 @@ def test_op_nodes_show_folded_constants_from_the_op_table():
     assert [dot.text(n) for n in dot.nodes if n.startswith("o")] == ["*3", "3-", "/4"]
 
 
+def test_every_op_in_the_table_draws_and_renders():
+    a, b = Value(1.5, label="a"), Value(0.5, label="b")
+    nodes = [a + b, a - b, a * b, a / b, a ** b, a + 2, a - 2, 2 - a, a * 2, a / 2, 2 / a, a ** 2, 2 ** a,
+             -a, a.exp(), a.log(), a.sigmoid(), a.tanh(), a.relu(), a.abs(), a.step(),
+             ag.sum([a, b, 1]), ag.dot([a], [b], 0.5), ag.bce_with_logits(a, 1)]
+    assert {n.op_def.name for n in nodes} == set(ag.OPS), "a new op: add it here"
+    d = ag.draw(ag.sum(nodes), legend=True)
+    dot = Dot(d.source)
+    op_texts = {dot.text("o" + d.node_id(n)[1:]) for n in nodes}           # o12 is the op that made v12
+    assert {t.split()[0] for t in op_texts} == {n.op.split()[0] for n in nodes}
+    if RENDERERS:
+        assert b"<svg" in render(d.source, RENDERERS[0].values[0])
+
+
 def test_tooltips_spell_out_formulas_and_derivative_rules():
     w, x, b, y = sigmoid_neuron()
     dot = Dot(ag.draw(y).source)
