@@ -25,6 +25,7 @@ _TOOLS = {
     "explain": "explaining", "Explanation": "explaining",
     "gradcheck": "checking", "GradcheckError": "checking", "GradcheckReport": "checking",
     "check_formula": "checking", "FormulaCheck": "checking",
+    "gradcheck_ops": "checking", "KinkWarning": "checking",
     "parse": "expression", "build": "expression", "ExpressionError": "expression",
     "to_sympy": "symbolic",
     "diagnose": "diagnostics",

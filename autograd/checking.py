@@ -1,0 +1,554 @@
+"""Check the engine's derivatives: against finite differences, and against hand formulas.
+
+* :func:`gradcheck` compares ``autograd.grad`` with central differences
+  ``(f(x + eps) - f(x - eps)) / (2 eps)`` for every input of a function;
+* :func:`gradcheck_ops` does the same for every *local* derivative in a graph and names
+  the first op whose rule disagrees with its own ``forward``;
+* :func:`check_formula` evaluates a learner's formula for a gradient (names are node
+  labels) and compares it with the engine.
+
+    >>> import autograd as ag
+    >>> report = ag.gradcheck(lambda w, x: (w * x).tanh(), [0.5, 2.0])
+    >>> report.ok, [row.name for row in report.rows]
+    (True, ['x[0]', 'x[1]'])
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import warnings
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Mapping, Sequence
+
+from .backprop import grad, topological_order
+from .errors import BackwardError, GlassgradError, OperandError, describe
+from .expression import Expr, ExpressionError, Name, _postorder, evaluate, parse
+from .ops import Op, _num
+from .value import Value, no_grad
+
+__all__ = ["gradcheck", "gradcheck_ops", "check_formula", "GradcheckReport", "GradcheckRow",
+           "GradcheckError", "FormulaCheck", "KinkWarning"]
+
+
+class GradcheckError(GlassgradError, ValueError):
+    """A derivative disagrees with its check; ``.report`` holds the full report."""
+
+    def __init__(self, message: str, report):
+        super().__init__(message)
+        self.report = report
+
+
+class KinkWarning(UserWarning):
+    """A point sits exactly on a kink (ReLU, abs or step at 0), where a finite difference
+    averages two different slopes and cannot confirm the engine's convention."""
+
+
+# -- rows and the report -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class GradcheckRow:
+    """One derivative compared with its finite difference.
+
+    For :func:`gradcheck` ``name`` is an input and ``wrt`` is empty; for the per-op
+    check ``name`` is a node (``h[0] = sigmoid(zh[0])``) and ``wrt`` one of its operands.
+    """
+
+    name: str
+    analytic: float
+    numeric: float
+    abs_error: float
+    rel_error: float
+    ok: bool
+    wrt: str = ""
+    kink: bool = False
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        if self.ok:
+            return "ok (on a kink)" if self.kink else "ok"
+        return "on a kink" if self.kink else "MISMATCH"
+
+
+def _row(name: str, analytic: float, numeric: float, atol: float, rtol: float, *,
+         wrt: str = "", kink: bool = False, note: str = "") -> GradcheckRow:
+    abs_error = abs(analytic - numeric)
+    scale = max(abs(analytic), abs(numeric))
+    rel_error = abs_error / scale if scale else 0.0
+    ok = abs_error <= atol + rtol * abs(numeric)  # False when numeric is nan
+    return GradcheckRow(name, analytic, numeric, abs_error, rel_error, ok, wrt, kink, note)
+
+
+@dataclass(frozen=True)
+class GradcheckReport:
+    """What :func:`gradcheck` found: one row per input (and per local derivative with
+    ``per_op``). Prints as an aligned table; shows as a table in notebooks.
+
+    A row on a kink does not make the report fail (the engine follows a stated
+    convention there, see the op's ``kink_note``); a :class:`KinkWarning` says so.
+    """
+
+    title: str
+    rows: tuple[GradcheckRow, ...]
+    op_rows: tuple[GradcheckRow, ...] = ()
+    eps: float = 1e-6
+    atol: float = 1e-5
+    rtol: float = 1e-3
+
+    @property
+    def ok(self) -> bool:
+        """True when every row agrees (rows on a kink excepted)."""
+        return not self.failures
+
+    @property
+    def failures(self) -> list[GradcheckRow]:
+        """The rows that disagree and are not on a kink, inputs first, then ops in order."""
+        return [r for r in (*self.rows, *self.op_rows) if not r.ok and not r.kink]
+
+    @property
+    def first_failure(self) -> GradcheckRow | None:
+        """The first op (in topological order) whose local derivative disagrees, else the
+        first input row that does; None when all agree."""
+        ops = [r for r in self.op_rows if not r.ok and not r.kink]
+        return ops[0] if ops else (self.failures[0] if self.failures else None)
+
+    def summary(self) -> str:
+        """One line: the verdict, and the first disagreement if any."""
+        settings = f"eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g}"
+        bad = self.first_failure
+        if bad is None:
+            unconfirmed = sum(1 for r in (*self.rows, *self.op_rows) if r.kink and not r.ok)
+            kinks = f", {unconfirmed} on a kink not confirmed" if unconfirmed else ""
+            return f"{self.title}: ok{kinks} ({settings})"
+        what = (f"first op that disagrees: {bad.name}, d/d{bad.wrt}" if bad.wrt
+                else f"first mismatch: d/d{bad.name}")
+        return (f"{self.title}: MISMATCH in {len(self.failures)} of "
+                f"{len(self.rows) + len(self.op_rows)} rows; {what}: engine {_value(bad.analytic)}, "
+                f"finite difference {_value(bad.numeric)} ({settings})")
+
+    def _tables(self) -> list[tuple[str, list[str], list[list[str]]]]:
+        tables = []
+        if self.rows:
+            tables.append(("inputs", ["input", "analytic", "numeric", "abs err", "rel err", "verdict"],
+                           [[r.name, *_numbers(r), r.verdict] for r in self.rows]))
+        if self.op_rows:
+            tables.append(("local derivatives, in topological order",
+                           ["node", "wrt", "local", "numeric", "abs err", "rel err", "verdict"],
+                           [[r.name, r.wrt, *_numbers(r), r.verdict] for r in self.op_rows]))
+        return tables
+
+    def _notes(self, rows: Sequence[GradcheckRow] | None = None) -> list[str]:
+        rows = (*self.rows, *self.op_rows) if rows is None else rows
+        return list(dict.fromkeys(f"{r.name}{' wrt ' + r.wrt if r.wrt else ''}: {r.note}"
+                                  for r in rows if r.note))
+
+    def __str__(self) -> str:
+        lines = [self.summary()]
+        for caption, headers, body in self._tables():
+            if self.op_rows:
+                lines.append(f"{caption}:")
+            lines.extend(_aligned(headers, body))
+        lines.extend(f"note: {n}" for n in self._notes())
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        parts = [f"**{_md(self.summary())}**", ""]
+        for caption, headers, body in self._tables():
+            if self.op_rows:
+                parts += [f"*{caption}*", ""]
+            parts.append("| " + " | ".join(headers) + " |")
+            parts.append("|" + "|".join("---" if i < len(headers) - 5 else "---:" for i in
+                                        range(len(headers) - 1)) + "|---|")
+            parts += ["| " + " | ".join(_md(c) for c in row) + " |" for row in body]
+            parts.append("")
+        parts += [f"- {_md(n)}" for n in self._notes()]
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        colour = "#1a7f37" if self.ok else "#cf222e"
+        out = [f'<div><p style="font-weight:bold;color:{colour}">{html.escape(self.summary())}</p>']
+        for caption, headers, body in self._tables():
+            numeric = range(len(headers) - 5, len(headers) - 1)
+            out.append('<table style="border-collapse:collapse;font-family:monospace;'
+                       'margin-bottom:12px">')
+            if self.op_rows:
+                out.append(f"<caption style='text-align:left;font-style:italic'>"
+                           f"{html.escape(caption)}</caption>")
+            out.append("<tr style='border-bottom:1px solid #888'>" + "".join(
+                f"<th style='padding:2px 8px;text-align:{'right' if i in numeric else 'left'}'>"
+                f"{html.escape(h)}</th>" for i, h in enumerate(headers)) + "</tr>")
+            for row in body:
+                verdict = row[-1]
+                shade = {"MISMATCH": "#ffebe9", "on a kink": "#fff8c5"}.get(verdict, "")
+                cells = "".join(
+                    f"<td style='padding:2px 8px;text-align:{'right' if i in numeric else 'left'}'>"
+                    f"{html.escape(c)}</td>" for i, c in enumerate(row))
+                out.append(f"<tr style='background:{shade}'>{cells}</tr>" if shade else
+                           f"<tr>{cells}</tr>")
+            out.append("</table>")
+        out += [f"<p style='margin:2px'>note: {html.escape(n)}</p>" for n in self._notes()]
+        return "".join(out) + "</div>"
+
+    def to_dict(self) -> dict:
+        """Plain data: settings, verdict and every row (JSON-friendly apart from nan)."""
+        bad = self.first_failure
+        return {"title": self.title, "ok": self.ok, "eps": self.eps, "atol": self.atol,
+                "rtol": self.rtol, "rows": [asdict(r) for r in self.rows],
+                "op_rows": [asdict(r) for r in self.op_rows],
+                "first_failure": None if bad is None else asdict(bad)}
+
+
+def _value(x: float) -> str:
+    return f"{x:.8g}"
+
+
+def _numbers(r: GradcheckRow) -> list[str]:
+    return [_value(r.analytic), _value(r.numeric), f"{r.abs_error:.1e}", f"{r.rel_error:.1e}"]
+
+
+def _aligned(headers: list[str], body: list[list[str]]) -> list[str]:
+    """Text columns; the four number columns (before the verdict) aligned right."""
+    widths = [max(len(h), *(len(row[i]) for row in body)) for i, h in enumerate(headers)]
+    numeric = range(len(headers) - 5, len(headers) - 1)
+
+    def line(cells):
+        return "  ".join(c.rjust(w) if i in numeric else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    return [line(headers), *(line(row) for row in body)]
+
+
+def _md(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+            .replace("<", "&lt;"))
+
+
+# -- gradcheck -----------------------------------------------------------------------
+
+def gradcheck(f: Callable[..., Value], inputs: Sequence[float | Value] | float | Value,
+              eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, *,
+              raise_on_failure: bool = True, per_op: bool = False) -> GradcheckReport:
+    """Compare ``autograd.grad`` of ``f(*inputs)`` with central differences, input by input.
+
+    ``inputs`` are numbers or Values (their data and labels are used; unlabelled inputs
+    are called ``x[0]``, ``x[1]``...). A row agrees when
+    ``|analytic - numeric| <= atol + rtol * |numeric|``. With ``per_op=True`` every local
+    derivative in the graph is checked too (see :func:`gradcheck_ops`). Raises
+    :class:`GradcheckError` on a mismatch unless ``raise_on_failure=False``; warns with
+    :class:`KinkWarning` when an input flows into ReLU, abs or step exactly at their kink.
+
+    >>> from autograd import Value
+    >>> w, x = Value(0.5, label="w"), Value(2.0, label="x")
+    >>> print(gradcheck(lambda w, x: (w * x - 1).sigmoid(), [w, x]))  # doctest: +ELLIPSIS
+    gradcheck of <lambda>: ok (eps=1e-06, atol=1e-05, rtol=0.001)
+    input  analytic  numeric  abs err  rel err  verdict
+    w           0.5      0.5  ...  ok
+    x         0.125    0.125  ...  ok
+    """
+    names, points = _inputs(inputs)
+    leaves = [Value(p, label=n) for n, p in zip(names, points)]
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise OperandError(f"gradcheck: f must return a Value built from its inputs, "
+                           f"got {type(out).__name__} {out!r:.40}")
+    analytic = grad(out, leaves)
+    kinks = _kinks_by_input(out, leaves)
+    rows = []
+    for i, name in enumerate(names):
+        numeric, note = _central(lambda t: _call(f, names, points, i, t), points[i], eps)
+        rows.append(_row(name, analytic[i], numeric, atol, rtol, kink=i in kinks,
+                         note="; ".join(filter(None, [kinks.get(i, ""), note]))))
+    op_rows = _op_rows(out, eps, atol, rtol) if per_op else ()
+    title = f"gradcheck of {getattr(f, '__name__', 'f')}"
+    report = GradcheckReport(title, tuple(rows), tuple(op_rows), eps, atol, rtol)
+    return _finish(report, raise_on_failure)
+
+
+def gradcheck_ops(root: Value, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, *,
+                  raise_on_failure: bool = True) -> GradcheckReport:
+    """Check every local derivative in ``root``'s graph against its op's own ``forward``.
+
+    For each node (parents first) and each operand, the stored ``local_grads[i]`` is
+    compared with the central difference of the op's forward rule in that operand, the
+    other operands and any folded constant held fixed. ``report.first_failure`` is the
+    first op whose rule disagrees: where a wrong derivative enters the graph.
+
+    >>> from autograd import Value
+    >>> x = Value(0.3, label="x")
+    >>> report = gradcheck_ops((x * x).exp(), raise_on_failure=False)
+    >>> [(r.name, r.wrt, r.ok) for r in report.op_rows]
+    [('#1 = x * x', 'x', True), ('#1 = x * x', 'x', True), ('#2 = exp(#1)', '#1', True)]
+    """
+    if not isinstance(root, Value):
+        raise OperandError(f"gradcheck_ops: expects a Value, got {type(root).__name__}")
+    label = f" of {root.label}" if root.label else ""
+    report = GradcheckReport(f"gradcheck_ops{label}", (), tuple(_op_rows(root, eps, atol, rtol)),
+                             eps, atol, rtol)
+    return _finish(report, raise_on_failure)
+
+
+def _finish(report: GradcheckReport, raise_on_failure: bool) -> GradcheckReport:
+    kinked = [r for r in (*report.rows, *report.op_rows) if r.kink]
+    if kinked:
+        where = "; ".join(report._notes(kinked)[:3])
+        warnings.warn(f"{report.title}: {where}. A finite difference there averages two slopes "
+                      f"and cannot confirm the engine's convention; those rows are marked "
+                      f"'on a kink' and do not fail the check. Move the point off the kink to "
+                      f"test them.", KinkWarning, stacklevel=3)
+    if raise_on_failure and not report.ok:
+        raise GradcheckError(str(report), report)
+    return report
+
+
+def _inputs(inputs) -> tuple[list[str], list[float]]:
+    if isinstance(inputs, (Value, int, float)):
+        inputs = [inputs]
+    names, points = [], []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Value):
+            names.append(x.label or f"x[{i}]")
+            points.append(x.data)
+        else:
+            names.append(f"x[{i}]")
+            points.append(Value(x).data)  # the engine's check: a finite real number
+    return names, points
+
+
+def _call(f, names: list[str], points: list[float], i: int, t: float) -> float:
+    """f with input ``i`` moved to ``t``, without a graph."""
+    with no_grad():
+        out = f(*[Value(t if j == i else p, label=n) for j, (n, p) in enumerate(zip(names, points))])
+    return out.data if isinstance(out, Value) else float(out)
+
+
+def _central(fn: Callable[[float], float], x: float, eps: float) -> tuple[float, str]:
+    """(fn(x + eps) - fn(x - eps)) / (2 eps), or nan and why when fn fails there."""
+    try:
+        return (fn(x + eps) - fn(x - eps)) / (2.0 * eps), ""
+    except (GlassgradError, ArithmeticError, ValueError) as e:
+        return math.nan, f"no finite difference: fails at {x:g} ± {eps:g} ({e})"
+
+
+def _kinks_by_input(out: Value, leaves: list[Value]) -> dict[int, str]:
+    """For each input upstream of a ReLU/abs/step sitting exactly on its kink: a note.
+
+    One walk up from all such kinks together, so a long chain of kinks stays linear.
+    """
+    kinks = [node for node in topological_order(out) if node.op_def is not None
+             and node.op_def.kinks and node.parents[0].data in node.op_def.kinks]
+    if not kinks:
+        return {}
+    ops = ", ".join(dict.fromkeys(k.op_def.name for k in kinks))
+    notes = "; ".join(dict.fromkeys(k.op_def.kink_note for k in kinks))
+    upstream, stack = set(), [k.parents[0] for k in kinks]
+    while stack:
+        node = stack.pop()
+        if node not in upstream:
+            upstream.add(node)
+            stack.extend(node.parents)
+    return {i: f"flows into {ops} exactly at a kink, where {notes}"
+            for i, leaf in enumerate(leaves) if leaf in upstream}
+
+
+def _kink_note(op: Op, x: float) -> str:
+    return f"{op.name} exactly at its kink {x:g}, where {op.kink_note}"
+
+
+# -- the per-op check ------------------------------------------------------------------
+
+def _op_rows(root: Value, eps: float, atol: float, rtol: float) -> list[GradcheckRow]:
+    order = topological_order(root)
+    index = {node: k for k, node in enumerate(order)}
+    rows = []
+    for node in order:
+        op = node.op_def
+        if op is None:
+            continue
+        operands = [p.label or f"#{index[p]}" for p in node.parents]
+        name = f"{node.label or f'#{index[node]}'} = {_written(op, operands, node.const)}"
+        args = [p.data for p in node.parents]
+        for i, local in enumerate(node.local_grads):
+            numeric, note = _central(lambda t: _forward_at(op, args, node.const, i, t), args[i], eps)
+            kink = bool(op.kinks) and args[i] in op.kinks
+            if kink:
+                note = _kink_note(op, args[i])
+            rows.append(_row(name, local, numeric, atol, rtol, wrt=operands[i], kink=kink, note=note))
+    return rows
+
+
+def _forward_at(op: Op, args: list[float], const: float | None, i: int, t: float) -> float:
+    """The op's forward rule with operand ``i`` moved to ``t``."""
+    moved = [t if j == i else a for j, a in enumerate(args)]
+    if op.kind == "unary":
+        return op.forward(moved[0])
+    if op.kind == "binary":
+        return op.forward(moved[0], moved[1])
+    if op.kind == "folded":
+        return op.forward(moved[0], const)
+    return op.forward(moved, const or 0.0)
+
+
+def _written(op: Op, operands: list[str], const: float | None) -> str:
+    """The node's expression from the op's text template: ``sigmoid(zh[0])``, ``#3 * 2``."""
+    shown = operands if len(operands) <= 4 else [*operands[:3], f"... {len(operands)} operands"]
+    c = "" if const is None else _num(const)
+    return op.text.format(*shown, c=c, args=", ".join(shown), out="")
+
+
+# -- hand formulas ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FormulaCheck:
+    """A hand formula for d output / d wrt next to the engine's value (and sympy's, if asked)."""
+
+    formula: str
+    output: str
+    wrt: str
+    formula_value: float
+    engine_value: float
+    abs_error: float
+    ok: bool
+    values: Mapping[str, float] = field(default_factory=dict)
+    atol: float = 1e-8
+    rtol: float = 1e-6
+    symbolic_value: float | None = None
+    symbolic_derivative: str | None = None
+
+    @property
+    def derivative(self) -> str:
+        return f"d{self.output}/d{self.wrt}"
+
+    def _lines(self) -> list[tuple[str, str]]:
+        lines = [("by hand", f"{self.formula} = {_value(self.formula_value)}"),
+                 ("engine", f"grad({self.output}, {self.wrt}) = {_value(self.engine_value)}"
+                            f"   (abs err {self.abs_error:.1e})")]
+        if self.symbolic_value is not None:
+            shown = self.symbolic_derivative or ""
+            shown = shown if len(shown) <= 120 else shown[:117] + "..."
+            lines.append(("sympy", f"{shown} = {_value(self.symbolic_value)}"))
+        if self.values:
+            lines.append(("where", ", ".join(f"{k} = {_value(v)}" for k, v in self.values.items())))
+        return lines
+
+    def __str__(self) -> str:
+        width = max(len(k) for k, _ in self._lines())
+        head = f"check_formula: {self.derivative} {'ok' if self.ok else 'MISMATCH'}"
+        return "\n".join([head, *(f"  {k.ljust(width)}  {v}" for k, v in self._lines())])
+
+    def _repr_markdown_(self) -> str:
+        head = f"**{_md(self.derivative)}: {'ok' if self.ok else 'MISMATCH'}**"
+        return "\n".join([head, "", *(f"- {k}: `{v}`" for k, v in self._lines())])
+
+
+def check_formula(root: Value, wrt: Value | str, formula: str | Expr, *, atol: float = 1e-8,
+                  rtol: float = 1e-6, symbolic: bool = False,
+                  raise_on_mismatch: bool = True) -> FormulaCheck:
+    """Evaluate a hand formula for d root / d wrt and compare it with ``autograd.grad``.
+
+    Names in ``formula`` are labels of nodes in ``root``'s graph (any node: ``h[0]``,
+    ``yhat``, ``zo``), each standing for its value; ``wrt`` is a Value or a label. The
+    formula is read by glassgrad's own parser (:mod:`autograd.expression`), never run as
+    code. With ``symbolic=True`` (needs sympy), sympy's derivative of the graph is
+    compared too. Raises :class:`GradcheckError` on a mismatch unless
+    ``raise_on_mismatch=False``.
+
+    >>> from autograd import Value
+    >>> h, w, y = Value(0.6, label="h"), Value(0.4, label="w"), Value(1.0, label="y")
+    >>> yhat = (h * w).sigmoid(); yhat.label = "yhat"
+    >>> L = -(y * yhat.log() + (1 - y) * (1 - yhat).log()); L.label = "L"
+    >>> print(check_formula(L, w, "h*(yhat - y)"))  # doctest: +NORMALIZE_WHITESPACE
+    check_formula: dL/dw ok
+      by hand  h * (yhat - y) = -0.26417181
+      engine   grad(L, w) = -0.26417181   (abs err 0.0e+00)
+      where    h = 0.6, yhat = 0.55971365, y = 1
+    """
+    if not isinstance(root, Value):
+        raise OperandError(f"check_formula: root must be a Value, got {type(root).__name__}")
+    expr = formula if isinstance(formula, Expr) else parse(formula)
+    order = topological_order(root)
+    by_label = _labels(order)
+    target = _target(wrt, by_label, order)
+    values = {name: _node_named(name, expr, by_label).data for name in expr.names}
+    formula_value = evaluate(expr, values)
+    engine_value = grad(root, target)
+    abs_error = abs(formula_value - engine_value)
+    ok = abs_error <= atol + rtol * abs(engine_value)
+    symbolic_value = symbolic_text = None
+    if symbolic:
+        from .symbolic import sympy_grad
+
+        derivative, symbolic_value = sympy_grad(root, target)
+        symbolic_text = str(derivative)
+        ok = ok and abs(symbolic_value - engine_value) <= atol + rtol * abs(engine_value)
+    result = FormulaCheck(str(expr), root.label or "output", target.label or "wrt", formula_value,
+                          engine_value, abs_error, ok, values, atol, rtol, symbolic_value,
+                          symbolic_text)
+    if raise_on_mismatch and not ok:
+        raise GradcheckError(f"check_formula: {result.derivative} by the formula {result.formula} "
+                             f"is {_value(formula_value)}, the engine gives {_value(engine_value)}"
+                             f"{'' if symbolic_value is None else f', sympy {_value(symbolic_value)}'}"
+                             f"\n{result}", result)
+    return result
+
+
+def _labels(order: list[Value]) -> dict[str, list[Value]]:
+    """Nodes by label, in topological order; labels as the parser writes them (``W[0,1]``)."""
+    by_label: dict[str, list[Value]] = {}
+    for node in order:
+        if node.label:
+            key = _as_name(node.label)
+            if key is not None:
+                by_label.setdefault(key, []).append(node)
+    return by_label
+
+
+def _as_name(label: str) -> str | None:
+    """How ``label`` is written in a formula, or None when a formula cannot name it."""
+    if label.isidentifier() and len(label) < 100:
+        return label
+    try:
+        expr = parse(label)
+    except ExpressionError:
+        return None
+    return expr.name if isinstance(expr, Name) else None
+
+
+def _node_named(name: str, expr: Expr, by_label: dict[str, list[Value]]) -> Value:
+    nodes = by_label.get(name, [])
+    if len(nodes) == 1:
+        return nodes[0]
+    where = next((n.pos for n in _names_in(expr) if n.name == name), None)
+    text = expr.source if expr.source is not None else str(expr)
+    position = where if expr.source is not None else None
+    if not nodes:
+        raise ExpressionError(f"no node in the graph is labelled {name!r}; {_available(by_label)}",
+                              kind="unknown name",
+                              position=position, text=text)
+    raise ExpressionError(f"{len(nodes)} nodes are labelled {name!r} "
+                          f"({', '.join(describe(n) for n in nodes[:4])}); give them different "
+                          f"labels", kind="ambiguous name", position=position, text=text)
+
+
+def _names_in(expr: Expr):
+    return (n for n in _postorder(expr) if type(n) is Name)
+
+
+def _available(by_label: dict[str, list[Value]]) -> str:
+    labels = list(by_label)
+    if not labels:
+        return "the graph has no labelled nodes (set node.label = 'name')"
+    shown = ", ".join(labels[:40]) + (f", ... ({len(labels)} labels)" if len(labels) > 40 else "")
+    return f"the labels are: {shown}"
+
+
+def _target(wrt, by_label: dict[str, list[Value]], order: list[Value]) -> Value:
+    if isinstance(wrt, Value):
+        if wrt not in set(order):
+            raise BackwardError(f"check_formula: wrt ({describe(wrt)}) is not part of the graph "
+                                f"of the output")
+        return wrt
+    if not isinstance(wrt, str):
+        raise OperandError(f"check_formula: wrt must be a Value or a label, got {type(wrt).__name__}")
+    key = _as_name(wrt)
+    return _node_named(key or wrt, Name(key or wrt, pos=0, source=wrt), by_label)
