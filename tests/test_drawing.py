@@ -352,6 +352,15 @@ def test_a_deep_chain_is_refused_before_any_work_and_its_tail_can_be_drawn(monke
         ag.draw(y, start=tail, max_nodes=3)
 
 
+def test_a_graph_deeper_than_the_recursion_limit_is_drawn_whole():
+    depth = 3 * sys.getrecursionlimit()
+    y = Value(1.0, label="x")
+    for _ in range(depth):
+        y = y.tanh()
+    dot = Dot(ag.draw(y, max_nodes=depth + 1).source)
+    assert len(dot.nodes) == 2 * depth + 1 and len(dot.edges) == 2 * depth
+
+
 def test_start_keeps_only_the_paths_from_it_to_the_root():
     w, x, b, y = sigmoid_neuron()
     dot = Dot(ag.draw(y, start=x).source)
