@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Mapping, Sequence
@@ -29,6 +30,10 @@ from .value import Value, no_grad
 
 __all__ = ["gradcheck", "gradcheck_ops", "check_formula", "GradcheckReport", "GradcheckRow",
            "GradcheckError", "FormulaCheck", "KinkWarning"]
+
+
+MAX_SHOWN_ROWS = 60
+"""A per-op table longer than this shows only the rows that disagree or sit on a kink."""
 
 
 class GradcheckError(GlassgradError, ValueError):
@@ -133,9 +138,16 @@ class GradcheckReport:
             tables.append(("inputs", ["input", "analytic", "numeric", "abs err", "rel err", "verdict"],
                            [[r.name, *_numbers(r), r.verdict] for r in self.rows]))
         if self.op_rows:
-            tables.append(("local derivatives, in topological order",
+            shown = self.op_rows
+            caption = "local derivatives, in topological order"
+            if len(shown) > MAX_SHOWN_ROWS:
+                shown = [r for r in self.op_rows if r.verdict != "ok"][:MAX_SHOWN_ROWS]
+                caption += (f" (the {len(shown)} that need a look; the other "
+                            f"{len(self.op_rows) - len(shown)} agree)" if shown
+                            else f" (all {len(self.op_rows)} agree)")
+            tables.append((caption,
                            ["node", "wrt", "local", "numeric", "abs err", "rel err", "verdict"],
-                           [[r.name, r.wrt, *_numbers(r), r.verdict] for r in self.op_rows]))
+                           [[r.name, r.wrt, *_numbers(r), r.verdict] for r in shown]))
         return tables
 
     def _notes(self, rows: Sequence[GradcheckRow] | None = None) -> list[str]:
@@ -143,12 +155,16 @@ class GradcheckReport:
         return list(dict.fromkeys(f"{r.name}{' wrt ' + r.wrt if r.wrt else ''}: {r.note}"
                                   for r in rows if r.note))
 
+    def __repr__(self) -> str:
+        return str(self)
+
     def __str__(self) -> str:
         lines = [self.summary()]
         for caption, headers, body in self._tables():
             if self.op_rows:
                 lines.append(f"{caption}:")
-            lines.extend(_aligned(headers, body))
+            if body:
+                lines.extend(_aligned(headers, body))
         lines.extend(f"note: {n}" for n in self._notes())
         return "\n".join(lines)
 
@@ -157,6 +173,8 @@ class GradcheckReport:
         for caption, headers, body in self._tables():
             if self.op_rows:
                 parts += [f"*{caption}*", ""]
+            if not body:
+                continue
             parts.append("| " + " | ".join(headers) + " |")
             parts.append("|" + "|".join("---" if i < len(headers) - 5 else "---:" for i in
                                         range(len(headers) - 1)) + "|---|")
@@ -169,6 +187,9 @@ class GradcheckReport:
         colour = "#1a7f37" if self.ok else "#cf222e"
         out = [f'<div><p style="font-weight:bold;color:{colour}">{html.escape(self.summary())}</p>']
         for caption, headers, body in self._tables():
+            if not body:
+                out.append(f"<p style='font-style:italic'>{html.escape(caption)}</p>")
+                continue
             numeric = range(len(headers) - 5, len(headers) - 1)
             out.append('<table style="border-collapse:collapse;font-family:monospace;'
                        'margin-bottom:12px">')
@@ -209,7 +230,7 @@ def _numbers(r: GradcheckRow) -> list[str]:
 
 def _aligned(headers: list[str], body: list[list[str]]) -> list[str]:
     """Text columns; the four number columns (before the verdict) aligned right."""
-    widths = [max(len(h), *(len(row[i]) for row in body)) for i, h in enumerate(headers)]
+    widths = [max([len(h), *(len(row[i]) for row in body)]) for i, h in enumerate(headers)]
     numeric = range(len(headers) - 5, len(headers) - 1)
 
     def line(cells):
@@ -431,6 +452,9 @@ class FormulaCheck:
             lines.append(("where", ", ".join(f"{k} = {_value(v)}" for k, v in self.values.items())))
         return lines
 
+    def __repr__(self) -> str:
+        return str(self)
+
     def __str__(self) -> str:
         width = max(len(k) for k, _ in self._lines())
         head = f"check_formula: {self.derivative} {'ok' if self.ok else 'MISMATCH'}"
@@ -503,10 +527,14 @@ def _labels(order: list[Value]) -> dict[str, list[Value]]:
     return by_label
 
 
+_PLAIN_INDEX = re.compile(r"[0-9]+(?:,[0-9]+)*\]", re.ASCII)
+
+
 def _as_name(label: str) -> str | None:
     """How ``label`` is written in a formula, or None when a formula cannot name it."""
-    if label.isidentifier() and len(label) < 100:
-        return label
+    head, bracket, index = label.partition("[")
+    if head.isidentifier() and (not bracket or _PLAIN_INDEX.fullmatch(index)):
+        return label  # the common case, without parsing: "w", "h[0]", "W1[0,1]"
     try:
         expr = parse(label)
     except ExpressionError:

@@ -174,6 +174,18 @@ def test_per_op_check_on_a_graph_a_hundred_thousand_deep():
         y = y + 0.001 if i % 2 else y * 0.99999
     report = gradcheck_ops(y)
     assert report.ok and len(report.op_rows) == 100_000
+    assert len(str(report).splitlines()) < 10   # a long table shows only the rows to look at
+
+
+def test_a_long_per_op_table_shows_the_rows_that_disagree(wrong_sigmoid):
+    x = Value(0.5, label="x")
+    y = x
+    for i in range(300):
+        y = y.sigmoid() if i == 200 else y * 1.001
+    report = gradcheck_ops(y, raise_on_failure=False)
+    lines = str(report).splitlines()
+    assert "the 1 that need a look; the other 299 agree" in lines[1]
+    assert lines[3].startswith("#201 = sigmoid(#200)") and lines[3].endswith("MISMATCH")
 
 
 # -- hand formulas ------------------------------------------------------------------------------
