@@ -1,0 +1,166 @@
+"""``fit``: the training loop, with a progress bar and a history of loss and accuracy.
+
+Each step is the loop the course writes by hand::
+
+    outputs = [model(x) for x in X_batch]
+    loss = loss_fn(outputs, y_batch)          # + l2 * sum(p * p)
+    optimizer.zero_grad(); loss.backward(); optimizer.step()
+
+    >>> import nn
+    >>> model = nn.MLP(2, [4, 1], activation="tanh", seed=0)
+    >>> X, y = nn.data.blobs(40, seed=0, labels=(-1, 1))
+    >>> history = nn.fit(model, (X, y), nn.losses.hinge, nn.optim.SGD(model.parameters(), lr=0.1),
+    ...                  epochs=20, progress=False)
+    >>> len(history), history[-1].accuracy
+    (20, 1.0)
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from . import _checks
+from . import losses as _losses
+from .errors import InputError
+from .optim import Optimizer, Schedule
+
+__all__ = ["fit", "History", "Epoch"]
+
+
+@dataclass(frozen=True)
+class Epoch:
+    """One epoch of training: its mean loss, its accuracy (None if the targets are not
+    class labels) and the learning rate it used. Loss and accuracy are measured on the
+    outputs of the forward passes of that epoch, before each batch's update."""
+
+    epoch: int
+    loss: float
+    accuracy: float | None
+    lr: float
+
+
+@dataclass
+class History:
+    """The epochs of a ``fit``, in order; indexable and iterable like a list.
+
+    ``history.loss`` and ``history.accuracy`` give the columns as lists.
+    """
+
+    epochs: list[Epoch] = field(default_factory=list)
+
+    @property
+    def loss(self) -> list[float]:
+        return [e.loss for e in self.epochs]
+
+    @property
+    def accuracy(self) -> list[float | None]:
+        return [e.accuracy for e in self.epochs]
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def __getitem__(self, i):
+        return self.epochs[i]
+
+    def __iter__(self) -> Iterator[Epoch]:
+        return iter(self.epochs)
+
+    def as_dicts(self) -> list[dict]:
+        """The epochs as plain dicts (for JSON, pandas...)."""
+        return [vars(e).copy() for e in self.epochs]
+
+
+def fit(model, data, loss: Callable, optimizer: Optimizer, epochs: int, batch_size: int | None = None,
+        progress: bool = True, *, l2: float = 0.0, schedule: Schedule | None = None,
+        threshold: float | None = None, shuffle: bool = True, seed: int | None = 0) -> History:
+    """Train ``model`` on ``data = (X, y)`` for ``epochs`` epochs; return the :class:`History`.
+
+    ``batch_size=None`` trains full-batch (one step per epoch); otherwise each epoch
+    takes steps on batches of ``batch_size`` samples, shuffled by
+    ``random.Random(seed)`` when ``shuffle`` is true. ``l2`` adds
+    ``l2 * sum(p * p)`` to the loss; ``schedule`` is stepped after every epoch.
+    Accuracy splits the classes at ``threshold`` (by default the loss's own: 0 for
+    scores and logits, 0.5 for ``bce``; else halfway between the labels).
+
+    The progress bar (``tqdm.auto``, which also draws in notebooks) shows loss and
+    accuracy; ``progress=False`` is silent. Everything -- data, labels against the
+    loss, sizes, the learning rate -- is checked before any parameter changes.
+    """
+    where = "fit"
+    if not callable(model):
+        raise InputError(f"{where}: model must be callable (an nn model), got {type(model).__name__}")
+    if not isinstance(optimizer, Optimizer):
+        raise InputError(f"{where}: optimizer must be an nn.optim optimizer, got {type(optimizer).__name__}")
+    if not callable(loss):
+        raise InputError(f"{where}: loss must be a function (outputs, targets) -> Value, "
+                         f"got {type(loss).__name__}")
+    try:
+        X, y = data
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: data must be a pair (X, y), got {_checks.short(data)}") from None
+    rows, targets = _checks.dataset(X, y, where, getattr(model, "n_inputs", None))
+    check_targets = getattr(loss, "check_targets", None)
+    loss_name = getattr(loss, "__name__", "the loss")
+    if check_targets is not None:
+        check_targets(targets, loss_name)
+    epochs = _checks.positive_int(epochs, "epochs", where)
+    n = len(rows)
+    size = n if batch_size is None else min(_checks.positive_int(batch_size, "batch_size", where), n)
+    l2 = _checks.non_negative_number(l2, "l2", where)
+    if schedule is not None and (not isinstance(schedule, Schedule) or schedule.optimizer is not optimizer):
+        raise InputError(f"{where}: schedule must be an nn.optim schedule of this optimizer")
+    split = _threshold(loss, targets, threshold)
+    params = list(model.parameters()) if l2 else None
+    rng = random.Random(seed)
+    order = list(range(n))
+
+    from tqdm.auto import tqdm  # imported here so `import nn` stays light
+
+    history = History()
+    bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not progress, leave=True)
+    try:
+        for epoch in bar:
+            if shuffle and size < n:
+                rng.shuffle(order)
+            lr = optimizer.lr
+            total, right = 0.0, 0
+            for start in range(0, n, size):
+                batch = order[start:start + size]
+                xb = [rows[i] for i in batch]
+                yb = [targets[i] for i in batch]
+                outputs = [model(x) for x in xb]
+                value = loss(outputs, yb)
+                if l2:
+                    value = value + _losses.l2(params, l2)
+                optimizer.zero_grad()
+                value.backward()
+                optimizer.step()
+                total += value.data * len(batch)
+                if split is not None:
+                    right += _losses.count_correct(outputs, yb, split)
+            record = Epoch(epoch + 1, total / n, right / n if split is not None else None, lr)
+            history.epochs.append(record)
+            if progress:
+                shown = {"loss": f"{record.loss:.4f}"}
+                if record.accuracy is not None:
+                    shown["acc"] = f"{record.accuracy:.1%}"
+                bar.set_postfix(shown, refresh=False)
+            if schedule is not None:
+                schedule.step()
+    finally:
+        bar.close()
+    return history
+
+
+def _threshold(loss, targets: list[float], threshold: float | None) -> float | None:
+    """Where outputs split the classes for accuracy; None when the targets are not labels."""
+    try:
+        low, high = _losses.label_set(targets, "fit")
+    except InputError:
+        return None  # regression targets: accuracy means nothing
+    if threshold is not None:
+        return _checks.number(threshold, "threshold", "fit")
+    own = getattr(loss, "threshold", None)
+    return own if own is not None else (low + high) / 2.0
