@@ -267,6 +267,7 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[float | Value] | float |
     w           0.5      0.5  ...  ok
     x         0.125    0.125  ...  ok
     """
+    _check_tolerances("gradcheck", eps=eps, atol=atol, rtol=rtol)
     names, points = _inputs(inputs)
     leaves = [Value(p, label=n) for n, p in zip(names, points)]
     out = f(*leaves)
@@ -303,6 +304,7 @@ def gradcheck_ops(root: Value, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     """
     if not isinstance(root, Value):
         raise OperandError(f"gradcheck_ops: expects a Value, got {type(root).__name__}")
+    _check_tolerances("gradcheck_ops", eps=eps, atol=atol, rtol=rtol)
     label = f" of {root.label}" if root.label else ""
     report = GradcheckReport(f"gradcheck_ops{label}", (), tuple(_op_rows(root, eps, atol, rtol)),
                              eps, atol, rtol)
@@ -322,6 +324,15 @@ def _finish(report: GradcheckReport, raise_on_failure: bool) -> GradcheckReport:
     return report
 
 
+def _check_tolerances(fname: str, **settings: float) -> None:
+    for name, x in settings.items():
+        bad = not isinstance(x, (int, float)) or isinstance(x, bool) or not math.isfinite(x) or (
+            x <= 0 if name == "eps" else x < 0)
+        if bad:
+            need = "a finite number > 0" if name == "eps" else "a finite number >= 0"
+            raise OperandError(f"{fname}: {name} must be {need}, got {x!r}")
+
+
 def _inputs(inputs) -> tuple[list[str], list[float]]:
     if isinstance(inputs, (Value, int, float)):
         inputs = [inputs]
@@ -333,6 +344,8 @@ def _inputs(inputs) -> tuple[list[str], list[float]]:
         else:
             names.append(f"x[{i}]")
             points.append(Value(x).data)  # the engine's check: a finite real number
+    if not names:
+        raise OperandError("gradcheck: inputs is empty; give f at least one input")
     return names, points
 
 
@@ -489,6 +502,7 @@ def check_formula(root: Value, wrt: Value | str, formula: str | Expr, *, atol: f
     """
     if not isinstance(root, Value):
         raise OperandError(f"check_formula: root must be a Value, got {type(root).__name__}")
+    _check_tolerances("check_formula", atol=atol, rtol=rtol)
     expr = formula if isinstance(formula, Expr) else parse(formula)
     order = topological_order(root)
     by_label = _labels(order)

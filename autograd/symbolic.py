@@ -22,7 +22,11 @@ from .backprop import topological_order
 from .errors import GlassgradError, OperandError
 from .value import Value
 
-__all__ = ["to_sympy", "sympy_grad", "SympyNotFound"]
+__all__ = ["to_sympy", "sympy_grad", "SympyNotFound", "SIMPLIFY_UP_TO"]
+
+
+SIMPLIFY_UP_TO = 40
+"""sympy_grad simplifies derivatives this small (sympy's simplify can be slow on big ones)."""
 
 
 class SympyNotFound(GlassgradError, ImportError):
@@ -65,7 +69,8 @@ def sympy_grad(root: Value, wrt: Value):
     """sympy's derivative of ``root`` with respect to the node ``wrt``, and its value here.
 
     Labelled leaves and ``wrt`` are the symbols (an intermediate ``wrt`` cuts the graph
-    there, as backprop's ``dL/dz`` does). Returns ``(derivative, value)``.
+    there, as backprop's ``dL/dz`` does). Returns ``(derivative, value)``; a derivative
+    of at most :data:`SIMPLIFY_UP_TO` operations is simplified first.
 
     >>> from autograd import Value
     >>> x = Value(3.0, label="x")
@@ -78,6 +83,8 @@ def sympy_grad(root: Value, wrt: Value):
     if wrt not in symbols:  # root does not depend on wrt
         return sp.Integer(0), 0.0
     derivative = sp.diff(expr, symbols[wrt])
+    if sp.count_ops(derivative) <= SIMPLIFY_UP_TO:
+        derivative = sp.simplify(derivative)
     point = {symbol: _number(sp, node.data) for node, symbol in symbols.items()}
     value = derivative.evalf(30, subs=point)
     try:

@@ -162,6 +162,22 @@ def test_a_failing_report_without_raising():
     assert isinstance(report, GradcheckReport)
 
 
+@pytest.mark.parametrize("settings, message", [
+    ({"eps": 0.0}, "eps must be a finite number > 0, got 0.0"),
+    ({"atol": -1.0}, "atol must be a finite number >= 0"),
+    ({"rtol": float("nan")}, "rtol must be a finite number >= 0"),
+    ({"eps": "small"}, "eps must be a finite number > 0, got 'small'"),
+])
+def test_bad_settings_are_named(settings, message):
+    with pytest.raises(OperandError, match=message):
+        ag.gradcheck(lambda x: x * 2, [1.0], **settings)
+
+
+def test_no_inputs_is_an_error():
+    with pytest.raises(OperandError, match="inputs is empty"):
+        ag.gradcheck(lambda: Value(1.0), [])
+
+
 def test_f_must_return_a_value():
     with pytest.raises(OperandError, match="gradcheck: f must return a Value"):
         ag.gradcheck(lambda x: 3.0, [1.0])

@@ -95,6 +95,16 @@ def test_derivative_through_an_intermediate_node():
     assert derivative.free_symbols == {sp.Symbol("z", real=True), sp.Symbol("w", real=True)}
 
 
+def test_small_derivatives_read_like_the_notes():
+    """Step 1 of the notes: dL/dŷ of the BCE, from sympy."""
+    y, yhat = Value(1.0, label="y"), Value(0.8, label="yhat")
+    L = -y * yhat.log() - (1 - y) * (1 - yhat).log()
+    derivative, value = sympy_grad(L, yhat)
+    Y, YHAT = sp.Symbol("y", real=True), sp.Symbol("yhat", real=True)
+    assert sp.simplify(derivative - (YHAT - Y) / (YHAT * (1 - YHAT))) == 0
+    assert sp.count_ops(derivative) <= 6 and value == pytest.approx(-1.25)
+
+
 def test_an_output_that_does_not_depend_on_wrt():
     a, b = Value(1.0, label="a"), Value(2.0, label="b")
     assert sympy_grad(a * 3, b) == (0, 0.0)
