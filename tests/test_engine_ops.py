@@ -76,6 +76,14 @@ DOMAINS = {
 }
 
 
+def draw_case(name, data):
+    """Operands for op ``name`` from its domain, and its constant (as a 0- or 1-tuple)."""
+    strategy, const_strategy = DOMAINS[name]
+    xs = data.draw(strategy, label="operands")
+    args = () if const_strategy is None else (data.draw(const_strategy, label="constant"),)
+    return xs, args
+
+
 def central_difference(f, xs, i, h=1e-6):
     up, down = list(xs), list(xs)
     up[i] += h
@@ -94,9 +102,7 @@ def test_every_op_in_the_table_has_a_builder_and_a_domain():
 @pytest.mark.parametrize("name", sorted(OPS))
 @given(data=st.data())
 def test_local_derivatives_match_central_differences(name, data):
-    strategy, const_strategy = DOMAINS[name]
-    xs = data.draw(strategy, label="operands")
-    args = () if const_strategy is None else (data.draw(const_strategy, label="constant"),)
+    xs, args = draw_case(name, data)
     build = BUILDERS[name]
 
     node = build(*(Value(x) for x in xs), *args)
@@ -113,9 +119,7 @@ def test_local_derivatives_match_central_differences(name, data):
 @pytest.mark.parametrize("name", sorted(OPS))
 @given(data=st.data())
 def test_backward_gives_the_local_derivative_of_each_operand(name, data):
-    strategy, const_strategy = DOMAINS[name]
-    xs = data.draw(strategy, label="operands")
-    args = () if const_strategy is None else (data.draw(const_strategy, label="constant"),)
+    xs, args = draw_case(name, data)
     leaves = [Value(x) for x in xs]
     node = BUILDERS[name](*leaves, *args)
     node.backward()
