@@ -34,6 +34,7 @@ Example::
 
 from __future__ import annotations
 
+import dis
 import math
 from dataclasses import dataclass, field
 from typing import Callable
@@ -60,6 +61,9 @@ class Op:
     constant_first: bool = False  # folded op written "c - x" rather than "x - c"
     family: str = ""  # the user-facing name in messages ("div" for div_c); defaults to name
     doc: str = field(default="", repr=False)
+    # the tuple ``local`` returns when it is written as a constant, e.g. (1.0, 1.0) for add;
+    # the engine then reuses it instead of calling the rule for every node
+    constant_local: tuple | None = field(default=None, init=False, repr=False)
 
     def label(self, const: float | None = None) -> str:
         """The op as shown on a graph node, with a folded constant: ``*3``, ``2-``, ``exp``."""
@@ -79,9 +83,22 @@ class Op:
             if self.constant_first:
                 family = family.removeprefix("r")
             object.__setattr__(self, "family", family)
+        object.__setattr__(self, "constant_local", _constant_result(self.local))
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+
+def _constant_result(rule: Callable):
+    """What ``rule`` returns if its body is a constant (``lambda a, b, out: (1.0, 1.0)``), else None."""
+    code = getattr(rule, "__code__", None)
+    if code is None:
+        return None
+    steps = [i for i in dis.get_instructions(code) if i.opname not in ("RESUME", "NOP")]
+    names = [i.opname for i in steps]
+    if names in (["LOAD_CONST", "RETURN_VALUE"], ["RETURN_CONST"]) and isinstance(steps[0].argval, tuple):
+        return steps[0].argval
+    return None
 
 
 def _num(c: float, signed: bool = False) -> str:
