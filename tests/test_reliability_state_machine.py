@@ -244,7 +244,7 @@ def reference_op(name, operands, const, derivative=True):
         if derivative:
             raise
         value, first, second = e.value, [], {}
-    except (OverflowError, ZeroDivisionError) as e:
+    except (OverflowError, ZeroDivisionError, ValueError) as e:   # ValueError: inf - inf in fsum
         raise Overflow(str(e)) from None
     if not math.isfinite(value) or not all(map(math.isfinite, first)):
         raise Overflow("not finite")

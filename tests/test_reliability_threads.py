@@ -1,0 +1,207 @@
+"""Threads: graphs built and backpropagated in several threads at once give the same gradients
+as when each is computed alone, even with ``no_grad`` switched on and off in another thread.
+
+``no_grad`` is per thread; nodes hold no global state; so separate graphs never interfere.
+(One graph backpropagated by two threads at once is not promised: ``backward`` writes
+``.grad``. ``grad()`` writes nothing, so it may be called on one graph from many threads.)
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+
+import pytest
+
+import autograd as ag
+from autograd import Value
+
+THREADS = 6
+ROUNDS = 15
+
+
+def build(seed: int):
+    """A random graph from a seed (every kind of op, shared nodes), its output and its leaves."""
+    rng = random.Random(seed)
+    leaves = [Value(rng.uniform(-2, 2), label=f"x{i}") for i in range(4)]
+    pool = list(leaves)
+    for _ in range(60):
+        kind = rng.randrange(8)
+        a, b = rng.choice(pool), rng.choice(pool)
+        if kind == 0:
+            node = a * b
+        elif kind == 1:
+            node = a + b * 0.5
+        elif kind == 2:
+            node = (a - b).tanh()
+        elif kind == 3:
+            node = a.sigmoid() * 2 - 1
+        elif kind == 4:
+            node = ag.dot([a, b], [b, a], bias=0.1)
+        elif kind == 5:
+            node = ag.sum([a, b, a, 1.0])
+        elif kind == 6:
+            node = (a * a + 1).log()
+        else:
+            node = a.relu() + abs(b)
+        if abs(node.data) < 1e3:
+            pool.append(node)
+    out = ag.sum(pool[-5:]).tanh()
+    return out, leaves
+
+
+def gradients(seed: int, repeat: int = 1):
+    """Everything a learner would look at after building and backpropagating graph ``seed``."""
+    out, leaves = build(seed)
+    for _ in range(repeat):
+        ag.zero_grad(out)
+        out.backward()
+    by_backward = [x.grad for x in leaves]
+    by_grad = ag.grad(out, leaves)
+    second = ag.grad(ag.grad(out, leaves[0], create_graph=True), leaves)
+    order = [n.op for n in ag.topological_order(out)]
+    return out.data, by_backward, by_grad, second, order
+
+
+@pytest.fixture
+def busy_switching():
+    """Switch threads as often as the interpreter allows, to shake out interleavings."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(old)
+
+
+def run_threads(targets):
+    errors = []
+
+    def guarded(target):
+        try:
+            target()
+        except BaseException as e:  # noqa: BLE001 - reported to the main thread below
+            errors.append(e)
+
+    threads = [threading.Thread(target=guarded, args=(t,)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    if errors:
+        raise errors[0]
+
+
+@pytest.mark.timeout(300)
+def test_graphs_in_threads_at_once_give_the_same_gradients_as_alone(busy_switching):
+    alone = {seed: gradients(seed) for seed in range(THREADS)}
+    start = threading.Barrier(THREADS + 1)
+    results = {seed: [] for seed in range(THREADS)}
+    no_grad_checks = []
+
+    def worker(seed):
+        def run():
+            start.wait()
+            for _ in range(ROUNDS):
+                results[seed].append(gradients(seed, repeat=2))
+                assert ag.is_grad_enabled()
+        return run
+
+    def switcher():
+        """Meanwhile a learner in another thread evaluates without a graph, in and out of no_grad."""
+        x = Value(0.5, label="x")
+        start.wait()
+        for i in range(ROUNDS * 20):
+            with ag.no_grad():
+                assert not ag.is_grad_enabled()
+                y = (x * x + 1).tanh()
+                assert y.is_leaf
+                try:
+                    with ag.no_grad():
+                        Value(0.0).log()          # an error inside a nested no_grad...
+                except ag.OpError:
+                    pass
+                assert not ag.is_grad_enabled()   # ...leaves the outer one on
+            assert ag.is_grad_enabled()
+            assert (x * x).parents == (x, x)
+            no_grad_checks.append(i)
+
+    run_threads([worker(seed) for seed in range(THREADS)] + [switcher])
+    assert len(no_grad_checks) == ROUNDS * 20
+    for seed, runs in results.items():
+        assert len(runs) == ROUNDS
+        for run in runs:
+            assert run == alone[seed]   # exactly: the same floats, bit for bit
+
+
+@pytest.mark.timeout(300)
+def test_no_grad_decorated_function_in_one_thread_does_not_turn_off_another(busy_switching):
+    @ag.no_grad
+    def evaluate(x):
+        assert not ag.is_grad_enabled()
+        return x * 3 + 1
+
+    x = Value(2.0)
+    start = threading.Barrier(2)
+    built = []
+
+    def evaluator():
+        start.wait()
+        for _ in range(2000):
+            assert evaluate(x).is_leaf
+
+    def builder():
+        start.wait()
+        for _ in range(2000):
+            y = x * 3 + 1
+            built.append(y.parents[0].parents == (x,))
+
+    run_threads([evaluator, builder])
+    assert len(built) == 2000 and all(built)
+
+
+@pytest.mark.timeout(300)
+def test_grad_on_one_shared_graph_from_many_threads(busy_switching):
+    out, leaves = build(7)
+    alone = ag.grad(out, leaves)
+    second_alone = ag.grad(ag.grad(out, leaves[1], create_graph=True), leaves)
+    grads_before = [n.grad for n in ag.topological_order(out)]
+    seen = []
+
+    def reader():
+        for _ in range(30):
+            seen.append((ag.grad(out, leaves), ag.grad(ag.grad(out, leaves[1], create_graph=True), leaves)))
+
+    run_threads([reader] * THREADS)
+    assert len(seen) == 30 * THREADS
+    assert all(first == alone and second == second_alone for first, second in seen)
+    assert [n.grad for n in ag.topological_order(out)] == grads_before   # grad() wrote nothing
+
+
+@pytest.mark.timeout(300)
+def test_deep_graphs_in_threads(busy_switching):
+    """Each thread has its own small stack: the iterative traversal never needs a deep one."""
+    def chain(n):
+        x = Value(1.0, label="x")
+        y = x
+        for _ in range(n):
+            y = y * 1.0001 + 0.0
+        return x, y
+
+    x0, y0 = chain(20_000)
+    y0.backward()
+    expected = x0.grad
+    got = []
+
+    def worker():
+        x, y = chain(20_000)
+        y.backward()
+        got.append((x.grad, ag.grad(y, x)))
+
+    old = threading.stack_size()
+    threading.stack_size(256 * 1024)   # much less than the main thread's stack
+    try:
+        run_threads([worker] * 4)
+    finally:
+        threading.stack_size(old)
+    assert got == [(expected, expected)] * 4
