@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dis
 import math
+import operator
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -143,7 +144,7 @@ def _step(x: float) -> float:
 
 def _dot_forward(xs, c):
     n = len(xs) // 2
-    return math.fsum(map(float.__mul__, xs[:n], xs[n:2 * n])) + sum(xs[2 * n:]) + c
+    return math.fsum(map(operator.mul, xs[:n], xs[n:2 * n])) + sum(xs[2 * n:]) + c
 
 
 def _dot_local(xs, c, out):

@@ -355,8 +355,9 @@ def _folded(op: Op, x: Value, c: float) -> Value:
     return v
 
 
-def _nary(op: Op, values: tuple, c: float) -> Value:
-    datas = [v.data for v in values]
+def _nary(op: Op, values: tuple, c: float, datas: list | None = None) -> Value:
+    if datas is None:
+        datas = [v.data for v in values]
     try:
         out = op.forward(datas, c)
         if out - out != 0.0:
@@ -418,8 +419,12 @@ def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - mirrors buil
     """
     if isinstance(values, Value):
         raise OperandError("sum: expects an iterable of Values and numbers, got a single Value")
+    items = tuple(_iterate(values, "sum"))
+    datas = [v.data for v in items if isinstance(v, Value)]
+    if items and len(datas) == len(items):  # all Values: the common case, one pass
+        return _nary(_SUM, items, 0.0, datas)
     nodes, c = [], 0.0
-    for v in _iterate(values, "sum"):
+    for v in items:
         if isinstance(v, Value):
             nodes.append(v)
         else:
@@ -440,17 +445,25 @@ def dot(ws: Iterable[Value | Number], xs: Iterable[Value | Number],
     >>> z.data, z.local_grads
     (2.5, (3.0, 4.0, 2.0, -1.0, 1.0))
     """
-    ws = [w if isinstance(w, Value) else Value(_number(w, "dot", "weight")) for w in _iterate(ws, "dot")]
-    xs = [x if isinstance(x, Value) else Value(_number(x, "dot", "input")) for x in _iterate(xs, "dot")]
+    ws = ws if type(ws) is list else list(_iterate(ws, "dot"))
+    xs = xs if type(xs) is list else list(_iterate(xs, "dot"))
+    operands = (*ws, *xs)
+    datas = [v.data for v in operands if isinstance(v, Value)]
+    if len(datas) != len(operands):  # some plain numbers: make them leaves
+        ws = [w if isinstance(w, Value) else Value(_number(w, "dot", "weight")) for w in ws]
+        xs = [x if isinstance(x, Value) else Value(_number(x, "dot", "input")) for x in xs]
+        operands = (*ws, *xs)
+        datas = [v.data for v in operands]
     if len(ws) != len(xs):
         raise OperandError(f"dot: ws and xs must have the same length, got {len(ws)} and {len(xs)}")
     c = 0.0
     if bias is not None:
         if isinstance(bias, Value):
-            xs.append(bias)
+            operands += (bias,)
+            datas.append(bias.data)
         else:
             c = _number(bias, "dot", "bias")
-    return _nary(_DOT, (*ws, *xs), c)
+    return _nary(_DOT, operands, c, datas)
 
 
 def bce_with_logits(z: Value, y: Number) -> Value:
