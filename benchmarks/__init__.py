@@ -1,0 +1,1 @@
+"""glassgrad's benchmark suite: ``python -m benchmarks`` (see benchmarks/README.md)."""
