@@ -22,6 +22,7 @@ or with the ``graphviz-pure`` program that ``pip`` installs when Graphviz is mis
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -59,28 +60,33 @@ _LAYER_NEURON = re.compile(r"^[A-Za-z_]+(\d+)\[(\d+)")         # W1[0,2], b1[0],
 _PARAMETER_LABEL = re.compile(r"^(?:[Wwb]|weight|bias)(?:[\d\[_.]|$)")
 
 _FONT = "Helvetica"
+_NODE_SIZE, _EDGE_SIZE, _NOTE_SIZE, _TITLE_SIZE = 11, 10, 8, 16  # font sizes in points
 _FILL = {"input": "#d6eaff", "parameter": "#ffe2b8", "constant": "#eeeeee",
          "output": "#c9f2c9", "value": "#ffffff"}
 _OP_FILL, _WARNING_FILL, _WARNING_TEXT = "#ece6f6", "#ffb3b3", "#8b0000"
 _GRAD_COLOUR, _EDGE_LABEL_COLOUR, _HIGHLIGHT = "#a0306a", "#1f5fbf", "#d62728"
 _CLUSTER_FILL = ("#f6f6f6", "#ebebeb")  # outermost box, boxes inside it
+_EDGE_MARK = f' color="{_HIGHLIGHT}" fontcolor="{_HIGHLIGHT}" penwidth=2.5'
+_RING = 3  # points of red around a highlighted box; a plain box has as much blank margin instead
 
 
 def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_grad: bool = True,
          show_edge_labels: bool = True, highlight: Iterable[Value] = (),
          highlight_edges: Iterable[tuple[Value, int]] = (),
+         highlight_ops: Iterable[Value] = (),
          values: Mapping[Value, float | None] | None = None,
          grads: Mapping[Value, float | None] | None = None,
+         names: Mapping[Value, str] | Callable[[Value], str | None] | None = None,
+         number_width: int | None = None,
          parameters: Iterable[Value] | None = None,
          cluster: bool | Callable[[Value], str | tuple[str, ...] | None] = True,
          start: Value | None = None, max_nodes: int = 2000, title: str | None = None,
          legend: bool = False, timeout: float = 60.0) -> "Drawing":
     """Draw the graph that computes ``root``: values, grads, ops and local derivatives.
 
-    Options: ``rankdir`` "LR" (left to right) or "TB" (top to bottom); ``number_format``
-    a float format spec; ``show_grad`` / ``show_edge_labels``; ``highlight`` values and
-    ``highlight_edges`` given as ``(node, index)``, the edge from ``node.parents[index]``
-    into ``node``; ``values`` / ``grads`` override what is shown (None shows "?");
+    Options: ``rankdir`` "LR" (left to right, the default) or "TB" (top to bottom);
+    ``number_format`` a float format spec; ``show_grad`` / ``show_edge_labels``;
+    ``values`` / ``grads`` override what is shown (None shows "?");
     ``parameters`` the leaves to colour as parameters (default: labels like ``w``, ``W1[0,1]``,
     ``b``); ``cluster`` groups nodes in boxes: True gives one box per neuron, read from
     nn's labels (``W1[0,2]``, ``b1[0]``, ``z1[0]``, ``h1[0]``: layer 1, neuron 0; an
@@ -91,57 +97,84 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     ``title`` goes on top; ``legend`` adds a key to the colours; ``timeout`` (seconds)
     bounds rendering.
 
+    Highlighting (in red) comes in three parts, so that a picture can point at exactly
+    one thing: ``highlight`` rings the boxes of the given values (not the ops that made
+    them); ``highlight_edges``, pairs ``(node, index)``, lights the edge from
+    ``node.parents[index]`` into ``node``'s op and that op; ``highlight_ops`` lights the
+    op that made each given node and its arrow into the node. A ringed box takes the
+    same room as a plain one, so highlighting never moves anything.
+
+    ``names`` (a mapping ``node -> str`` or a function returning a str or None) puts a
+    name on top of a box in place of its label: give unlabelled nodes the names your
+    text uses for them (``Trace`` passes the ``n7`` and ``w * x`` of its steps).
+
+    ``number_width`` reserves room for numbers of that many characters (and for the
+    warnings an op will show once its value is known), so that drawings of one graph in
+    different states share one layout: a stepper's frames do not jump as "?" turns into
+    ``-0.1234``. Boxes get a little wider than their text.
+
+    LR reads best for expressions and single neurons, and stays the default for networks
+    too: drawn TB, an MLP gets wide, its neurons out of index order and its input edges
+    no shorter. In an MLP drawn LR the edges from the inputs curve around the neuron
+    boxes; ``cluster=False`` draws them short, at the cost of the boxes.
+
     >>> from autograd import Value, draw
     >>> a = Value(3.0, label="a")
     >>> d = draw(a * a, show_grad=False)
     >>> d.source.count("v0 -> o1")         # a node used twice has two edges
     2
+    >>> c = a * a
+    >>> d = draw(c, highlight=[a], highlight_edges=[(c, 0)], names={c: "c"})
+    >>> d.highlighted                      # a's box, the edge a -> * and the * op; not c's box
+    ['e1_0', 'o1', 'v0']
+    >>> "<B>c</B>" in d.source
+    True
     """
     _check_value(root, "root")
-    _check_options(rankdir, number_format, max_nodes, timeout, title, start)
+    _check_options(rankdir, number_format, max_nodes, timeout, title, start, number_width)
     index = _select(root, start, max_nodes)
     kinds = _kinds(index, root, parameters)
     paths = _clusters(index, cluster)
-    marked = _highlighted(index, highlight, highlight_edges)
-    shown = _Shown(number_format, values, grads)
+    marks = _Marks(index, highlight, highlight_edges, highlight_ops)
+    shown = _Shown(number_format, values, grads, names, number_width)
 
     graph_attr = {"rankdir": rankdir, "fontname": _FONT, "nodesep": "0.25", "ranksep": "0.35"}
     if title is not None:
-        graph_attr.update(label=f"<<B>{_html(title)}</B>>", labelloc="t", fontsize="16")
+        graph_attr.update(label=f"<<B>{_html(title)}</B>>", labelloc="t", fontsize=str(_TITLE_SIZE))
     digraph = graphviz.Digraph(
         name="glassgrad", graph_attr=graph_attr,
-        node_attr={"fontname": _FONT, "fontsize": "11", "shape": "plain"},
-        edge_attr={"fontname": _FONT, "fontsize": "10", "color": "#555555", "arrowsize": "0.7",
+        node_attr={"fontname": _FONT, "fontsize": str(_NODE_SIZE), "shape": "plain"},
+        edge_attr={"fontname": _FONT, "fontsize": str(_EDGE_SIZE), "color": "#555555", "arrowsize": "0.7",
                    "fontcolor": _EDGE_LABEL_COLOUR})
     boxes = _ClusterBoxes(digraph)
     edges = []  # after all nodes, so that no edge declares a node outside its box
     for node, i in index.items():
         body = boxes.get(paths.get(node)).body
         tip = _quoted(f"{kinds[node]} {shown.name(node)}")
-        body.append(f"\tv{i} [label={_value_label(node, kinds[node], shown, show_grad, node in marked)}"
+        body.append(f"\tv{i} [label={_value_label(node, kinds[node], shown, show_grad, node in marks.boxes)}"
                     f" id=v{i} tooltip={tip}]\n")
         if not node.parents:
             continue
-        body.append(f"\to{i} [{_op_attrs(node, i, index, shown, node in marked)}]\n")
-        edges.append(f"\to{i} -> v{i} [id=r{i}]\n")
+        body.append(f"\to{i} [{_op_attrs(node, i, index, shown, node in marks.ops)}]\n")
+        edges.append(f"\to{i} -> v{i} [id=r{i}{_EDGE_MARK if node in marks.arrows else ''}]\n")
         for k, parent in enumerate(node.parents):
             if parent not in index:
                 continue
             local = shown.local(node, k)
             attrs = f"id=e{i}_{k}"
             if show_edge_labels:
-                attrs += f" label=<{_html(local)}>"
+                attrs += f" label=<{shown.edge_label(local)}>"
             attrs += f" tooltip={_quoted(_edge_rule(node, k, shown, local))}"
             if _outermost(paths, parent) != _outermost(paths, node):
                 attrs += " minlen=2"  # room to leave one box and enter the next side by side
-            if (node, k) in marked:
-                attrs += f' color="{_HIGHLIGHT}" fontcolor="{_HIGHLIGHT}" penwidth=2.5'
+            if (node, k) in marks.edges:
+                attrs += _EDGE_MARK
             edges.append(f"\tv{index[parent]} -> o{i} [{attrs}]\n")
     boxes.close()
     if legend:
         digraph.body.append(f"\tlegend [label={_legend_label()} id=legend]\n")
     digraph.body += edges
-    return Drawing(digraph, index, root, start, timeout)
+    return Drawing(digraph, index, root, start, timeout, marks.ids(index))
 
 
 class Drawing:
@@ -150,13 +183,15 @@ class Drawing:
     It shows itself in Jupyter. The DOT text is deterministic: node ids are positions in
     ``topological_order(root)`` (``v3`` for a value, ``o3`` for the op that made it), edge
     ids are ``e{node}_{index}`` for operand ``index`` of a node and ``r{node}`` for an op's
-    arrow into its result; the same ids name the elements of the SVG.
+    arrow into its result; the same ids name the elements of the SVG. ``.highlighted``
+    lists the ids of what is drawn in red.
     """
 
     def __init__(self, digraph: graphviz.Digraph, index: dict, root: Value,
-                 start: Value | None, timeout: float):
+                 start: Value | None, timeout: float, highlighted: list[str] | None = None):
         self.digraph = digraph
         self.timeout = timeout
+        self.highlighted: list[str] = highlighted or []
         self._index = index
         self._root, self._start = root, start
         self._rendered: dict[tuple, bytes] = {}
@@ -370,42 +405,69 @@ class _ClusterBoxes:
             parent.subgraph(self.boxes[path])
 
 
-def _highlighted(index: dict, highlight, highlight_edges) -> set:
-    """The highlighted nodes and (node, index) edges, checked against the drawing."""
-    marked: set = set()
-    for node in _iterate(highlight, "highlight"):
-        if _check_value(node, "each of highlight") not in index:
-            raise DrawingError(f"draw: highlight {_describe(node)} is not in the drawing")
-        marked.add(node)
-    for edge in _iterate(highlight_edges, "highlight_edges"):
-        if not (isinstance(edge, tuple) and len(edge) == 2 and isinstance(edge[0], Value)
-                and isinstance(edge[1], int) and not isinstance(edge[1], bool)):
-            raise OperandError(f"draw: each of highlight_edges must be a (node, index) pair, "
-                               f"got {edge!r:.60}")
-        node, k = edge
-        if not 0 <= k < len(node.parents):
-            raise DrawingError(f"draw: highlight_edges index {k} is out of range for "
-                               f"{_describe(node)}, which has {len(node.parents)} operands")
-        if node not in index or node.parents[k] not in index:
-            raise DrawingError(f"draw: highlight_edges edge {k} into {_describe(node)} "
-                               f"is not in the drawing")
-        marked.add(edge)
-    return marked
+class _Marks:
+    """What is drawn in red, checked against the drawing: ``boxes`` (values), ``ops`` (the nodes
+    whose op oval is lit), ``arrows`` (the nodes whose op's arrow into them is lit) and ``edges``
+    (``(node, index)`` pairs)."""
+
+    def __init__(self, index: dict, highlight, highlight_edges, highlight_ops):
+        self.boxes = {self._drawn(node, index, "highlight") for node in _iterate(highlight, "highlight")}
+        self.arrows: set = set()
+        for node in _iterate(highlight_ops, "highlight_ops"):
+            if not self._drawn(node, index, "highlight_ops").parents:
+                raise DrawingError(f"draw: highlight_ops {_describe(node)} is a leaf: no op made it")
+            self.arrows.add(node)
+        self.edges: set = set()
+        for edge in _iterate(highlight_edges, "highlight_edges"):
+            if not (isinstance(edge, tuple) and len(edge) == 2 and isinstance(edge[0], Value)
+                    and isinstance(edge[1], int) and not isinstance(edge[1], bool)):
+                raise OperandError(f"draw: each of highlight_edges must be a (node, index) pair, "
+                                   f"got {edge!r:.60}")
+            node, k = edge
+            if not 0 <= k < len(node.parents):
+                raise DrawingError(f"draw: highlight_edges index {k} is out of range for "
+                                   f"{_describe(node)}, which has {len(node.parents)} operands")
+            if node not in index or node.parents[k] not in index:
+                raise DrawingError(f"draw: highlight_edges edge {k} into {_describe(node)} "
+                                   f"is not in the drawing")
+            self.edges.add(edge)
+        self.ops = self.arrows | {node for node, _ in self.edges}
+
+    @staticmethod
+    def _drawn(node, index: dict, what: str) -> Value:
+        if _check_value(node, f"each of {what}") not in index:
+            raise DrawingError(f"draw: {what} {_describe(node)} is not in the drawing")
+        return node
+
+    def ids(self, index: dict) -> list[str]:
+        """The DOT/SVG ids of everything marked, sorted."""
+        return sorted([*(f"v{index[n]}" for n in self.boxes), *(f"o{index[n]}" for n in self.ops),
+                       *(f"r{index[n]}" for n in self.arrows),
+                       *(f"e{index[n]}_{k}" for n, k in self.edges)])
 
 
 # -- what a node and an edge say -----------------------------------------------
 
 class _Shown:
-    """What the drawing says about a node: its data and grad (or their overrides) in the chosen
-    format, and what it is called in a tooltip. Each text is made once per node."""
+    """What the drawing says about a node: its name, its data and grad (or their overrides) in
+    the chosen format, what it is called in a tooltip, and the room its numbers take. Each text
+    is made once per node."""
 
-    def __init__(self, number_format: str, values, grads):
+    def __init__(self, number_format: str, values, grads, names, number_width: int | None):
         self.format = number_format
         self.values = _check_mapping(values, "values")
         self.grads = _check_mapping(grads, "grads")
+        self.names = _check_names(names)
         self._data: dict[Value, str] = {}
+        self._titles: dict[Value, str | None] = {}
         self._names: dict[Value, str] = {}
         self._formulas: dict[Value, str] = {}
+        # the room reserved, in points, so that a number of number_width characters (or "?") always fits
+        self.number_room = self.edge_room = None
+        if number_width is not None:
+            digits = "0" * number_width
+            self.number_room = _text_room(f"grad {digits}", _NODE_SIZE) + 2 * 3  # + the cell's padding
+            self.edge_room = _text_room(digits, _EDGE_SIZE)
 
     def number(self, x, what: str, node: Value) -> str:
         if x is None:
@@ -433,58 +495,125 @@ class _Shown:
     def local(self, node: Value, k: int) -> str:
         return self.number(node.local_grads[k], "local_grads", node) if self.known(node) else "?"
 
+    def edge_label(self, local: str) -> str:
+        """An edge's label: its local derivative, in a cell of fixed room when numbers have one."""
+        if self.edge_room is None:
+            return _html(local)
+        return (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
+                f'<TD WIDTH="{self.edge_room}">{_html(local)}</TD></TR></TABLE>')
+
+    def title(self, node: Value) -> str | None:
+        """The name on top of the node's box: from ``names``, else its label, else none."""
+        if self.names is None:
+            return node.label or None
+        if node in self._titles:
+            return self._titles[node]
+        if callable(self.names):
+            name = self.names(node)
+        else:
+            name = self.names.get(node)
+        if name is not None and not isinstance(name, str):
+            raise OperandError(f"draw: names gave {type(name).__name__} {name!r:.40} for "
+                               f"{_describe(node)}; expected a str (or None to keep the label)")
+        self._titles[node] = title = name or node.label or None
+        return title
+
     def name(self, node: Value) -> str:
-        """A node in a tooltip: its label, else its formula ``(w * x)``, else its value."""
-        if node.label:
-            return node.label
+        """A node in a tooltip: its name or label, else its formula ``(w * x)``, else its value."""
+        title = self.title(node)
+        if title:
+            return title
         text = self._names.get(node)
         if text is None:
             text = self._names[node] = f"({self.formula(node)})" if node.parents else self.data(node)
         return text
 
+    def operand(self, node: Value) -> str:
+        """A node as an operand in a formula: its name or label, else its value."""
+        return self.title(node) or self.data(node)
+
     def formula(self, node: Value) -> str:
         """The op applied to its operands, from the op table: ``sigmoid(z)``, ``w * x``."""
         text = self._formulas.get(node)
         if text is None:
-            names = [p.label or self.data(p) for p in node.parents[:5]]
+            names = [self.operand(p) for p in node.parents[:5]]
             args = ", ".join(names[:4]) + (", ..." if len(node.parents) > 4 else "")
             text = self._formulas[node] = _fill(node.op_def.text, names, node, self.data(node), args)
         return text
 
 
 def _value_label(node: Value, kind: str, shown: _Shown, show_grad: bool, marked: bool) -> str:
-    border = f' BORDER="3" COLOR="{_HIGHLIGHT}"' if marked else ' BORDER="1"'
+    """The box of a value: its name, data and grad, in a margin that turns into a red ring when marked."""
     rows = []
-    if node.label:
-        rows.append(f"<B>{_html(node.label)}</B>")
+    title = shown.title(node)
+    if title:
+        rows.append(f"<B>{_html(title)}</B>")
+    room = "" if shown.number_room is None else f' WIDTH="{shown.number_room}"'
     rows.append(f"data {_html(shown.data(node))}")
     if show_grad:
         rows.append(f'<FONT COLOR="{_GRAD_COLOUR}">grad {_html(shown.grad(node))}</FONT>')
-    cells = "<HR/>".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
-    return (f'<<TABLE{border} CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="ROUNDED" '
-            f'BGCOLOR="{_FILL[kind]}">{cells}</TABLE>>')
+    cells = "<HR/>".join(f"<TR><TD{room if k == len(rows) - 1 else ''}>{row}</TD></TR>"
+                         for k, row in enumerate(rows))
+    box = (f'<TABLE BORDER="1" COLOR="black" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" '
+           f'STYLE="ROUNDED" BGCOLOR="{_FILL[kind]}">{cells}</TABLE>')
+    # the ring and the blank margin are the same size, so marking a box moves nothing; the ring's
+    # fill shows only in the corners, where the box's rounding would leave white gaps
+    ring = (f'BORDER="{_RING}" COLOR="{_HIGHLIGHT}" BGCOLOR="{_HIGHLIGHT}" STYLE="ROUNDED" CELLPADDING="0"'
+            if marked
+            else f'BORDER="0" CELLPADDING="{_RING}"')
+    return f'<<TABLE {ring} CELLBORDER="0" CELLSPACING="0"><TR><TD>{box}</TD></TR></TABLE>>'
 
 
 def _op_attrs(node: Value, i: int, index: dict, shown: _Shown, marked: bool) -> str:
-    """The oval of the op that made ``node``: its symbol, its formula as a tooltip, warnings."""
-    notes = diagnose(node) if shown.known(node) else []
+    """The oval of the op that made ``node``: its symbol, its formula as a tooltip, warnings.
+
+    With room reserved for numbers, an op whose value is not known yet keeps the room of the
+    warnings it will show, so the layout does not change when they appear."""
+    known = shown.known(node)
+    notes = diagnose(node) if known or shown.number_room is not None else []
     tip = f"{shown.formula(node)} = {shown.data(node)}"
-    if node.label:
-        tip = f"{node.label} = {tip}"
+    if shown.title(node):
+        tip = f"{shown.title(node)} = {tip}"
     hidden = sum(1 for p in node.parents if p not in index)
     if hidden:
         tip += f"\n{hidden} operand(s) not drawn"
-    tip = "\n".join([tip, *notes])
-    label = _html(node.op)
-    for note in notes:  # the headline of each note, small, under the op; the rest in the tooltip
-        label += f'<BR/><FONT POINT-SIZE="8" COLOR="{_WARNING_TEXT}">{_html(note.split(": ")[0])}</FONT>'
+    tip = "\n".join([tip, *notes] if known else [tip])
+    headlines = [note.split(": ")[0] for note in notes]  # small, under the op; the rest is in the tooltip
+    lines = [f'<FONT POINT-SIZE="{_NOTE_SIZE}" COLOR="{_WARNING_TEXT}">{_html(h)}</FONT>' if known else ""
+             for h in headlines]
+    if shown.number_room is None:
+        label = "<BR/>".join([_html(node.op), *lines])
+    else:
+        rows = [f"<TR><TD>{_html(node.op)}</TD></TR>"]
+        rows += (f'<TR><TD WIDTH="{_text_room(h, _NOTE_SIZE)}" HEIGHT="{_line_room(_NOTE_SIZE)}">{line}</TD></TR>'
+                 for h, line in zip(headlines, lines))
+        label = f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{"".join(rows)}</TABLE>'
     style = "filled,dashed" if hidden else "filled"
+    warned = known and notes
     attrs = (f'label=<{label}> id=o{i} shape=ellipse style="{style}" '
-             f'fillcolor="{_WARNING_FILL if notes else _OP_FILL}" tooltip={_quoted(tip)} '
+             f'fillcolor="{_WARNING_FILL if warned else _OP_FILL}" tooltip={_quoted(tip)} '
              f'margin="0.04,0.02" height=0.3')
     if marked:
         attrs += f' color="{_HIGHLIGHT}" penwidth=3'
     return attrs
+
+
+# Em widths of the widest common sans fonts (DejaVu Sans; Helvetica and Arial are narrower), rounded up:
+# reserved room must hold the text in whatever font the renderer picks.
+_NARROW_CHARS = frozenset(" .,:;'|!()[]{}ijlftI-")
+_WIDE_CHARS = frozenset("mwMW@%")
+
+
+def _text_room(text: str, size: float) -> int:
+    """Points a cell needs to hold ``text`` at font ``size``, with room to spare."""
+    ems = sum(0.42 if ch in _NARROW_CHARS else 1.0 if ch in _WIDE_CHARS else 0.8 if ch.isupper()
+              else 0.66 for ch in text)
+    return math.ceil(ems * size) + 2
+
+
+def _line_room(size: float) -> int:
+    """Points a line of text at font ``size`` needs."""
+    return math.ceil(1.4 * size)
 
 
 def _fill(template: str, names: list[str], node: Value, out: str, args: str) -> str:
@@ -499,7 +628,7 @@ def _fill(template: str, names: list[str], node: Value, out: str, args: str) -> 
 def _edge_rule(node: Value, k: int, shown: _Shown, local: str) -> str:
     """``d y / d z = y(1 - y) = 0.25``: the local derivative's rule from the op table, and its value."""
     op = node.op_def
-    names = [p.label or shown.data(p) for p in node.parents[:2]] if op.kind != "nary" else []
+    names = [shown.operand(p) for p in node.parents[:2]] if op.kind != "nary" else []
     rule = op.rule_text[min(k, len(op.rule_text) - 1)]
     rule = _fill(rule, names, node, shown.name(node), "")
     return f"d {shown.name(node)} / d {shown.name(node.parents[k])} = {rule} = {local}"
@@ -614,7 +743,7 @@ def _check_value(x, what: str) -> Value:
     return x
 
 
-def _check_options(rankdir, number_format, max_nodes, timeout, title, start) -> None:
+def _check_options(rankdir, number_format, max_nodes, timeout, title, start, number_width) -> None:
     if rankdir not in _RANKDIRS:
         raise DrawingError(f"draw: rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
     try:
@@ -632,6 +761,17 @@ def _check_options(rankdir, number_format, max_nodes, timeout, title, start) -> 
         raise OperandError(f"draw: title must be a str or None, got {type(title).__name__}")
     if start is not None:
         _check_value(start, "start")
+    if number_width is not None and (isinstance(number_width, bool) or not isinstance(number_width, int)
+                                     or number_width < 1):
+        raise DrawingError(f"draw: number_width must be None or a positive int (characters), "
+                           f"got {number_width!r}")
+
+
+def _check_names(names):
+    if names is not None and not isinstance(names, Mapping) and not callable(names):
+        raise OperandError(f"draw: names must be a mapping node -> str or a function node -> str | None, "
+                           f"got {type(names).__name__} {names!r:.40}")
+    return names
 
 
 def _check_mapping(m, what: str):

@@ -1,7 +1,9 @@
 """The trace as HTML: one self-contained stepper page, and a static filmstrip for notebooks.
 
 The page inlines every frame as SVG with its equation, and steps with Prev/Next buttons,
-the arrow keys or a click on a step in the list. It loads nothing: no CDN, no fonts, and a
+the arrow keys or a click on a step in the list. The drawing fits the window's width and
+stays put from step to step; "Actual size" shows a wide one full size, scrolled to keep
+the highlighted part in view. It loads nothing: no CDN, no fonts, and a
 Content-Security-Policy that allows only the page's own script (by its hash), so nothing a
 label smuggles in can run. Every piece of text from the graph is HTML-escaped; the SVG
 comes from Graphviz, whose drawing escapes labels too.
@@ -38,6 +40,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans
 h1 { font-size: 1.25em; margin: 0 0 .6em; }
 #controls { display: flex; gap: .6em; align-items: center; margin-bottom: .6em; }
 #controls button { font-size: 1em; padding: .3em .9em; }
+#zoom[aria-pressed="true"] { background: #d8d8d8; }
 #counter { font-variant-numeric: tabular-nums; min-width: 8em; text-align: center; }
 .kind { display: inline-block; padding: 0 .5em; border-radius: .6em; font-size: .85em;
         background: #eee; margin-right: .4em; }
@@ -49,6 +52,19 @@ h1 { font-size: 1.25em; margin: 0 0 .6em; }
 .note { color: #8a1c1c; background: #ffecec; padding: .3em .7em; margin: -.3em 0 .6em; }
 .frame { margin: 0; }
 .frame svg { max-width: 100%; height: auto; }
+/* All frames share one grid cell per part, the hidden ones laid out but invisible, so the
+   equation row is as tall as the tallest equation and the drawing never moves when stepping. */
+#frames { display: grid; grid-template-columns: minmax(0, 1fr); }
+#frames > .frame { display: contents; }
+#frames > .frame > * { grid-column: 1; }
+#frames > .frame > .equation { grid-row: 1; }
+#frames > .frame > .notes { grid-row: 2; }
+#frames > .frame > svg { grid-row: 3; }
+#frames > .frame[hidden] > * { visibility: hidden; }
+/* Actual size: a wide drawing scrolls sideways under its equation, which stays in view. */
+#frames.actual { overflow-x: auto; }
+#frames.actual svg { max-width: none; }
+#frames.actual .equation, #frames.actual .notes { position: sticky; left: 0; }
 #steps { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .85em;
          color: #555; padding-left: 3em; }
 #steps li { cursor: pointer; padding: .1em .3em; }
@@ -63,7 +79,22 @@ _SCRIPT = """
   var items = document.querySelectorAll("#steps li");
   var counter = document.getElementById("counter");
   var prev = document.getElementById("prev"), next = document.getElementById("next");
+  var area = document.getElementById("frames"), zoom = document.getElementById("zoom");
   var current = 0;
+  function follow() {  // at actual size, scroll the highlighted part of the drawing into view
+    if (!area.classList.contains("actual")) return;
+    var view = area.getBoundingClientRect(), left = Infinity, right = -Infinity;
+    frames[current].dataset.highlighted.split(" ").forEach(function (id) {
+      var part = id && document.getElementById(id);
+      if (!part) return;
+      var box = part.getBoundingClientRect();
+      left = Math.min(left, box.left);
+      right = Math.max(right, box.right);
+    });
+    if (left < view.left || right > view.right) {
+      area.scrollLeft += (left + right - view.left - view.right) / 2;
+    }
+  }
   function show(k) {
     k = Math.max(0, Math.min(frames.length - 1, k));
     frames[current].hidden = true;
@@ -75,7 +106,13 @@ _SCRIPT = """
     prev.disabled = k === 0;
     next.disabled = k === frames.length - 1;
     try { history.replaceState(null, "", "#step=" + (k + 1)); } catch (e) { /* file:// in some browsers */ }
+    follow();
   }
+  zoom.addEventListener("click", function () {
+    var actual = area.classList.toggle("actual");
+    zoom.setAttribute("aria-pressed", String(actual));
+    follow();
+  });
   prev.addEventListener("click", function () { show(current - 1); });
   next.addEventListener("click", function () { show(current + 1); });
   items.forEach(function (item, k) { item.addEventListener("click", function () { show(k); }); });
@@ -106,9 +143,11 @@ def inline_svg(svg: str, prefix: str) -> str:
 
 def _figure(trace: "Trace", k: int, prefix: str, hidden: bool = False) -> str:
     step = trace.steps[k]
-    notes = "".join(f'<p class="note">&#9888; {html.escape(note)}</p>\n' for note in step.notes)
-    return (f'<figure class="frame" id="{prefix}" data-step="{k}" data-kind="{step.kind}"'
-            f'{" hidden" if hidden else ""}>\n'
+    notes = "".join(f'<p class="note">&#9888; {html.escape(note)}</p>' for note in step.notes)
+    notes = f'<div class="notes">{notes}</div>\n' if notes else ""
+    highlighted = " ".join(f"{prefix}-{part}" for part in trace.frame(k).highlighted)
+    return (f'<figure class="frame" id="{prefix}" data-step="{k}" data-kind="{step.kind}" '
+            f'data-highlighted="{highlighted}"{" hidden" if hidden else ""}>\n'
             f'<p class="equation"><span class="kind {step.kind}">{step.kind}</span>'
             f'{html.escape(step.text)}</p>\n{notes}'
             f'{inline_svg(trace.svg(k), prefix + "-")}\n</figure>')
@@ -140,6 +179,7 @@ def page(trace: "Trace") -> str:
 <button id="prev" type="button" title="previous step (left arrow)">&#9664; Prev</button>
 <span id="counter">Step 1 / {len(trace)}</span>
 <button id="next" type="button" title="next step (right arrow)">Next &#9654;</button>
+<button id="zoom" type="button" aria-pressed="false" title="show the drawing at its actual size, scrolling sideways">Actual size</button>
 <span class="hint">arrow keys step; click a step below to jump</span>
 </div>
 <main id="frames">

@@ -9,8 +9,11 @@
   derivative, their product (the contribution) and the parent's grad after adding it.
 
 A cursor walks the steps (``next``, ``prev``, ``goto``); each step prints as text and
-draws as a graph frame (``frame``), with the current node or edge highlighted and the
-numbers not computed yet shown as ``?``.
+draws as a graph frame (``frame``): a forward step lights the op at work, its operand edges
+and its result; a backward step lights the edge in use, the box whose grad flows back
+(upstream) and the box that receives the contribution. Numbers not computed yet show as
+``?``, unlabelled nodes carry the names the text gives them (``n7``, ``w * x``), and every
+frame of a trace has the same layout, so stepping moves nothing but the highlight.
 
     >>> from autograd import Value, trace
     >>> w, x, b = Value(0.5, label="w"), Value(2.0, label="x"), Value(-1.0, label="b")
@@ -31,6 +34,7 @@ numbers not computed yet shown as ``?``.
 
 from __future__ import annotations
 
+import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -83,12 +87,17 @@ class Step:
 
     @property
     def highlight(self) -> tuple[Value, ...]:
-        """The nodes a frame of this step highlights."""
+        """The nodes whose boxes a frame of this step highlights."""
         return (self.node,)
 
     @property
     def highlight_edges(self) -> tuple[tuple[Value, int], ...]:
-        """The edges ``(node, operand index)`` a frame of this step highlights."""
+        """The edges ``(node, operand index)`` a frame of this step highlights (with the op they enter)."""
+        return ()
+
+    @property
+    def highlight_ops(self) -> tuple[Value, ...]:
+        """The nodes whose op, and its arrow into them, a frame of this step highlights."""
         return ()
 
     def __str__(self) -> str:
@@ -117,6 +126,10 @@ class ForwardStep(Step):
     @property
     def highlight_edges(self) -> tuple[tuple[Value, int], ...]:
         return tuple((self.node, i) for i in range(len(self.node.parents)))
+
+    @property
+    def highlight_ops(self) -> tuple[Value, ...]:
+        return (self.node,)
 
 
 @dataclass(frozen=True, eq=False, repr=False, slots=True)
@@ -163,6 +176,10 @@ class BackwardStep(Step):
     def highlight_edges(self) -> tuple[tuple[Value, int], ...]:
         return ((self.node, self.operand),)
 
+    @property
+    def highlight_ops(self) -> tuple[Value, ...]:
+        return (self.node,)  # the way back from the upstream box: arrow, op, edge
+
 
 # -- the trace ----------------------------------------------------------------------
 
@@ -207,6 +224,7 @@ class Trace:
         self.steps: tuple[Step, ...] = tuple(steps)
         self._cursor = 0
         self._svgs: dict[int, str] = {}
+        self._widths: dict[str, int] = {}
 
     @cached_property
     def notation(self) -> Notation:
@@ -298,7 +316,19 @@ class Trace:
     def frame(self, k: int | None = None, **draw_options) -> "Drawing":
         """A drawing of step ``k`` (default: the current step) with ``autograd.draw``.
 
-        ``draw_options`` go to ``draw`` (``rankdir="TB"``, ``number_format``...).
+        ``draw_options`` go to ``draw`` (``rankdir="TB"``, ``number_format``...). Frames name
+        unlabelled nodes as the steps' text does and reserve room for the widest number of
+        the trace, so all frames share one layout (``names=None``, ``number_width=None`` undo this).
+
+        >>> from autograd import Value, trace
+        >>> w, x = Value(0.5, label="w"), Value(2.0, label="x")
+        >>> t = trace((w * x).tanh())
+        >>> t[4].kind, t[4].parent is w         # the grad of w * x flows back to w
+        ('backward', True)
+        >>> t.frame(4).highlighted              # edge w -> *, the * op, its arrow, both boxes
+        ['e2_0', 'o2', 'r2', 'v0', 'v2']
+        >>> "<B>w * x</B>" in t.frame(4).source
+        True
         """
         from .drawing import draw
 
@@ -306,9 +336,33 @@ class Trace:
         self._check_drawable("frame")
         step = self.steps[k]
         values, grads = self.state(k)
-        options = {"number_format": self.number_format, "title": self.title(k), **draw_options}
+        options = {"number_format": self.number_format, "title": self.title(k),
+                   "names": self._frame_names, **draw_options}
+        if "number_width" not in options:
+            options["number_width"] = self._number_width(options["number_format"])
         return draw(self.root, highlight=step.highlight, highlight_edges=step.highlight_edges,
-                    values=values, grads=grads, **options)
+                    highlight_ops=step.highlight_ops, values=values, grads=grads, **options)
+
+    @cached_property
+    def _frame_names(self) -> dict[Value, str]:
+        """What frames call the unlabelled op nodes: the names of the steps' text."""
+        return {node: self.notation[node] for node in self.order if node.parents and not node.label}
+
+    def _number_width(self, number_format) -> int | None:
+        """The characters of the widest number any frame shows (values, grads as they grow, local
+        derivatives); None for a format ``draw`` will refuse."""
+        widths = self._widths
+        if not isinstance(number_format, str):
+            return None
+        if number_format not in widths:
+            numbers = itertools.chain((n.data for n in self.order), (1.0,),
+                                      (s.parent_grad for s in self.steps[self.forward_steps + 1:]),
+                                      (g for n in self.order for g in n.local_grads))
+            try:
+                widths[number_format] = max(len(format(x + 0.0, number_format)) for x in numbers)
+            except (TypeError, ValueError):
+                return None
+        return widths[number_format]
 
     def title(self, k: int) -> str:
         """``step 4 of 9 · backward``: the caption of frame ``k``."""

@@ -245,13 +245,71 @@ def test_values_and_grads_can_be_overridden_and_unknown_ones_show_a_question_mar
     assert text_of(dot.edge("e2_0")[2]["label"]) == "2"
 
 
-def test_highlight_marks_exactly_the_given_nodes_and_edges():
+def red_parts(dot: Dot) -> list[str]:
+    """The ids of the boxes, ops and edges drawn in the highlight colour."""
+    red = drawing._HIGHLIGHT
+    nodes = [n for n, a in dot.nodes.items() if red in a["label"] or a.get("color") == red]
+    return sorted(nodes + [e[2]["id"] for e in dot.edges if e[2].get("color") == red])
+
+
+def test_highlight_rings_value_boxes_and_not_the_ops_that_made_them():
     w, x, b, y = sigmoid_neuron()
     wx = y.parents[0].parents[0]
-    dot = Dot(ag.draw(y, highlight=[w, wx], highlight_edges=[(wx, 1)]).source)
-    red = drawing._HIGHLIGHT
-    assert {n for n, a in dot.nodes.items() if red in a["label"] or a.get("color") == red} == {"v0", "v2", "o2"}
-    assert [e[2]["id"] for e in dot.edges if e[2].get("color") == red] == ["e2_1"]
+    d = ag.draw(y, highlight=[w, wx])
+    assert red_parts(Dot(d.source)) == d.highlighted == ["v0", "v2"]   # the * that made w*x stays plain
+
+
+def test_a_highlighted_edge_lights_the_op_it_enters_and_highlight_ops_the_op_and_its_arrow():
+    w, x, b, y = sigmoid_neuron()
+    wx = y.parents[0].parents[0]
+    d = ag.draw(y, highlight_edges=[(wx, 1)])                          # x -> *
+    assert red_parts(Dot(d.source)) == d.highlighted == ["e2_1", "o2"]
+    d = ag.draw(y, highlight_ops=[y])                                  # σ and its arrow into y
+    assert red_parts(Dot(d.source)) == d.highlighted == ["o5", "r5"]
+    with pytest.raises(DrawingError, match="highlight_ops the node w = 0.5 is a leaf: no op made it"):
+        ag.draw(y, highlight_ops=[w])
+
+
+def test_names_put_the_texts_names_on_unlabelled_nodes_and_in_tooltips():
+    w, x, b, y = sigmoid_neuron()
+    z = y.parents[0]
+    wx = z.parents[0]
+    dot = Dot(ag.draw(y, names={z: "z", wx: "n2"}).source)
+    assert dot.text("v4") == "z data 0 grad 0.25" and dot.text("v2") == "n2 data 1 grad 0.25"
+    assert dot.nodes["o4"]["tooltip"] == "z = n2 + b = 0"
+    assert dot.edge("e5_0")[2]["tooltip"] == "d y / d z = y(1 - y) = 0.25"
+    dot = Dot(ag.draw(y, names=lambda n: "weight" if n is w else None).source)   # None keeps the label
+    assert dot.text("v0") == "weight data 0.5 grad 0.5" and dot.text("v1") == "x data 2 grad 0.125"
+    with pytest.raises(ag.OperandError, match="names gave int 3 for the node w = 0.5; expected a str"):
+        ag.draw(y, names={w: 3})
+
+
+def test_number_width_gives_numbers_and_coming_warnings_fixed_room():
+    x = Value(-2.0, label="x")
+    h = (x * 1.0).relu()
+    dot = Dot(ag.draw(h, values={h: None}, number_width=6).source)
+    assert re.search(r'<TD WIDTH="\d+">', dot.nodes["v0"]["label"])          # the box's number cell
+    assert re.search(r'<TD WIDTH="\d+">\?</TD>', dot.edge("e2_0")[2]["label"])   # the edge label's
+    assert dot.text("o2") == "ReLU" and "WIDTH=" in dot.nodes["o2"]["label"]  # room for the note to come
+    assert dot.nodes["o2"]["fillcolor"] == drawing._OP_FILL
+    dot = Dot(ag.draw(h, number_width=6).source)
+    assert dot.text("o2") == "ReLU ReLU is off (input -2 <= 0)"
+
+
+def layout(source: str, program: str) -> list[tuple[str, ...]]:
+    """Where the renderer puts things: the graph's size, and each node's place and size."""
+    return [tuple(line.split()[:6]) for line in render(source, program, "plain").decode().splitlines()
+            if line.startswith(("graph ", "node "))]
+
+
+@pytest.mark.parametrize("program", RENDERERS)
+def test_with_number_width_highlights_and_unknown_numbers_move_nothing(program):
+    w, x, b, y = sigmoid_neuron()
+    z = y.parents[0]
+    unknown = ag.draw(y, values={z: None, y: None}, grads=dict.fromkeys([w, x, b, z, y]),
+                      highlight=[w], number_width=6)
+    known = ag.draw(y, highlight=[z, y], highlight_edges=[(y, 0)], highlight_ops=[y], number_width=6)
+    assert layout(unknown.source, program) == layout(known.source, program)
 
 
 def test_node_and_edge_ids_follow_the_topological_order():
@@ -482,6 +540,9 @@ def test_a_failing_renderer_is_reported_with_its_message(monkeypatch):
     ({"start": 3.0}, ag.OperandError, "start must be a Value, got float"),
     ({"highlight": [Value(9.0, label="q")]}, DrawingError, "highlight the node q = 9.0 is not in"),
     ({"highlight_edges": [(None, 0)]}, ag.OperandError, r"\(node, index\) pair"),
+    ({"highlight_ops": [3.0]}, ag.OperandError, "each of highlight_ops must be a Value, got float"),
+    ({"names": 3}, ag.OperandError, "names must be a mapping node -> str or a function"),
+    ({"number_width": 0}, DrawingError, "number_width must be None or a positive int"),
     ({"values": [1.0]}, ag.OperandError, "values must be a mapping"),
     ({"timeout": -1}, DrawingError, "timeout must be a positive number"),
 ])

@@ -134,6 +134,22 @@ def neuron():
     return y
 
 
+def open_page(browser: Chromium, url: str) -> None:
+    browser.page("Page.enable")
+    browser.page("Page.navigate", url=url)
+    deadline = time.monotonic() + 20
+    while browser.evaluate("document.readyState") != "complete" or browser.evaluate(
+            "document.getElementById('counter') === null"):
+        assert time.monotonic() < deadline, "the page did not load"
+        time.sleep(0.05)
+
+
+def press(browser: Chromium, key: str, code: int) -> None:
+    for kind in ("keyDown", "keyUp"):
+        browser.page("Input.dispatchKeyEvent", type=kind, key=key, code=key,
+                     windowsVirtualKeyCode=code, nativeVirtualKeyCode=code)
+
+
 def screenshot(browser: Chromium, name: str) -> Path:
     png = base64.b64decode(browser.page("Page.captureScreenshot", format="png")["data"])
     path = SHOTS / name
@@ -155,28 +171,20 @@ def test_pressing_next_moves_the_highlight_and_the_equation(browser, tmp_path):
     page = tmp_path / "stepper.html"
     t.to_html(page)
     browser.page("Network.enable")
-    browser.page("Page.enable")
-    browser.page("Page.navigate", url=page.as_uri())
-    deadline = time.monotonic() + 20
-    while browser.evaluate("document.readyState") != "complete" or browser.evaluate(
-            "document.getElementById('counter') === null"):
-        assert time.monotonic() < deadline, "the page did not load"
-        time.sleep(0.05)
+    open_page(browser, page.as_uri())
 
     before = browser.evaluate(SHOWN)
     assert before["visible"] == 1 and before["step"] == 0 and before["counter"] == "Step 1 / 9"
     assert before["equation"] == "forwardw * x = 0.5 * 2 = 1"
     # SVG ids are positions in the topological order: w 0, x 1, w*x 2, b 3, z 4, y 5 (v value, o op, e edge)
-    assert before["highlighted"] == ["f0-e2_0", "f0-e2_1", "f0-o2", "f0-v2"]   # w*x, its op, its two edges
+    assert before["highlighted"] == ["f0-e2_0", "f0-e2_1", "f0-o2", "f0-r2", "f0-v2"]   # w*x: edges in, op, result
     shot_before = screenshot(browser, "glassgrad_stepper_before.png")
 
-    for kind in ("keyDown", "keyUp"):                       # press the right arrow key
-        browser.page("Input.dispatchKeyEvent", type=kind, key="ArrowRight", code="ArrowRight",
-                     windowsVirtualKeyCode=39, nativeVirtualKeyCode=39)
+    press(browser, "ArrowRight", 39)
     after_key = browser.evaluate(SHOWN)
     assert after_key["step"] == 1 and after_key["counter"] == "Step 2 / 9"
     assert after_key["equation"] == "forwardz = w * x + b = 1 + (-1) = 0"
-    assert after_key["highlighted"] == ["f1-e4_0", "f1-e4_1", "f1-o4", "f1-v4"]   # z = w*x + b
+    assert after_key["highlighted"] == ["f1-e4_0", "f1-e4_1", "f1-o4", "f1-r4", "f1-v4"]   # z = w*x + b
 
     x, y = browser.evaluate("""(() => { const r = document.getElementById("next").getBoundingClientRect();
                                          return [r.x + r.width / 2, r.y + r.height / 2]; })()""")
@@ -186,7 +194,9 @@ def test_pressing_next_moves_the_highlight_and_the_equation(browser, tmp_path):
     after = browser.evaluate(SHOWN)
     assert after["step"] == 7 and after["counter"] == "Step 8 / 9"
     assert after["equation"] == "backward∂y/∂w += ∂y/∂(w * x) · ∂(w * x)/∂w = ∂y/∂(w * x) · x = 0.25 · 2 = 0.5, so ∂y/∂w = 0.5"
-    assert after["highlighted"] == ["f7-e2_0", "f7-o2", "f7-v0", "f7-v2"]   # the edge w -> *, both ends
+    # the edge w -> *, with the way back from w*x (its grad is upstream) to w (which receives)
+    assert after["highlighted"] == ["f7-e2_0", "f7-o2", "f7-r2", "f7-v0", "f7-v2"]
+    assert before["svg"] == after_key["svg"] == after["svg"]       # the drawing did not move or resize
     shot_after = screenshot(browser, "glassgrad_stepper_after.png")
 
     assert highlighted_pixels(shot_before, before["svg"]) > 100     # the red highlight is on screen
@@ -200,16 +210,50 @@ def test_pressing_next_moves_the_highlight_and_the_equation(browser, tmp_path):
 def test_the_page_opens_at_the_step_in_its_address_and_left_goes_back(browser, tmp_path):
     page = tmp_path / "stepper.html"
     trace(neuron()).to_html(page)
-    browser.page("Page.enable")
-    browser.page("Page.navigate", url=page.as_uri() + "#step=4")
-    deadline = time.monotonic() + 20
-    while browser.evaluate("document.readyState") != "complete":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    open_page(browser, page.as_uri() + "#step=4")
     assert browser.evaluate(SHOWN)["equation"] == "seed∂y/∂y = 1 (backprop starts at the output)"
-    for kind in ("keyDown", "keyUp"):
-        browser.page("Input.dispatchKeyEvent", type=kind, key="ArrowLeft", code="ArrowLeft",
-                     windowsVirtualKeyCode=37, nativeVirtualKeyCode=37)
+    press(browser, "ArrowLeft", 37)
     shown = browser.evaluate(SHOWN)
     assert shown["step"] == 2 and shown["equation"].endswith("y = sigmoid(z) = sigmoid(0) = 0.5")
     assert browser.evaluate("location.hash") == "#step=3"
+
+
+def test_stepping_never_moves_the_drawing(browser, tmp_path):
+    w, x, b = Value(0.5, label="w"), Value(2.0, label="x"), Value(-1.0, label="b")
+    y = (w * x + b).sigmoid(); y.label = "y"                 # z unlabelled: "w * x + b" makes long equations
+    page = tmp_path / "stepper.html"
+    trace(y).to_html(page)
+    open_page(browser, page.as_uri())
+    text_height = """(() => { const range = document.createRange();   // of the text, not of its grid row
+        range.selectNodeContents(document.querySelector("figure.frame:not([hidden]) .equation"));
+        return range.getBoundingClientRect().height; })()"""
+    drawings, equations = set(), set()
+    for _ in range(9):
+        drawings.add(tuple(browser.evaluate(SHOWN)["svg"]))
+        equations.add(round(browser.evaluate(text_height)))
+        press(browser, "ArrowRight", 39)
+    assert len(equations) > 1                                 # one-line and two-line equations...
+    assert len(drawings) == 1                                 # ...and the drawing stays put
+
+
+def test_at_actual_size_a_wide_drawing_scrolls_to_keep_the_highlight_in_view(browser, tmp_path):
+    x = Value(0.5, label="x")
+    y = x
+    for k in range(8):                                        # a long chain: far wider than the window
+        y = (y * 1.5).tanh()
+        y.label = f"y{k}"
+    t = trace(y)
+    page = tmp_path / "stepper.html"
+    t.to_html(page)
+    open_page(browser, page.as_uri() + f"#step={t.forward_steps + 1}")   # the seed: the output, far right
+    in_view = """(() => { const view = document.getElementById("frames").getBoundingClientRect();
+        const frame = document.querySelector("figure.frame:not([hidden])");
+        const parts = frame.dataset.highlighted.split(" ").map(id => document.getElementById(id).getBoundingClientRect());
+        return [frame.querySelector("svg").getBoundingClientRect().width > 2 * view.width,
+                parts.length > 0 && parts.every(r => r.left >= view.left && r.right <= view.right)]; })()"""
+    assert browser.evaluate(in_view) == [False, True]         # fitted to the window
+    browser.evaluate("document.getElementById('zoom').click()")
+    assert browser.evaluate("document.getElementById('zoom').getAttribute('aria-pressed')") == "true"
+    assert browser.evaluate(in_view) == [True, True]          # full size, scrolled to the output
+    press(browser, "End", 35)                                 # the last step: the edge out of x, far left
+    assert browser.evaluate(in_view) == [True, True]

@@ -26,13 +26,15 @@ def page():
 
 
 def test_the_page_has_one_frame_per_step_and_shows_the_first(page):
-    frames = re.findall(r'<figure class="frame" id="f(\d+)" data-step="\d+" data-kind="(\w+)"( hidden)?>', page)
+    frames = re.findall(r'<figure class="frame" id="f(\d+)" data-step="\d+" data-kind="(\w+)" '
+                        r'data-highlighted="[^"]*"( hidden)?>', page)
     assert [int(k) for k, _, _ in frames] == list(range(9))
     assert [kind for _, kind, _ in frames] == ["forward"] * 3 + ["seed"] + ["backward"] * 5
     assert [hidden for _, _, hidden in frames] == [""] + [" hidden"] * 8
     assert page.count("<svg") == 9
     assert '<span id="counter">Step 1 / 9</span>' in page
     assert "z = w * x + b = 1 + (-1) = 0" in page            # the equations are in the page
+    assert 'id="f7" data-step="7" data-kind="backward" data-highlighted="f7-e2_0 f7-o2 f7-r2 f7-v0 f7-v2"' in page
 
 
 def test_the_page_loads_nothing_from_the_network(page):

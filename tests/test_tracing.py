@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import autograd as ag
 from autograd import Value, trace
 from autograd.tracing import MAX_FRAME_NODES, TraceError
+from test_drawing import DOT, layout
 
 
 def neuron():
@@ -109,6 +110,34 @@ def test_a_frame_highlights_the_current_edge_and_hides_what_is_not_computed():
     assert "grad ?" in drawing.source                         # x has no gradient yet
     assert "step 8 of 9" in drawing.source
     assert "data ?" in t.frame(0).source and "data ?" not in t.frame(3).source
+
+
+def test_forward_frames_light_the_op_at_work_and_backward_frames_the_way_back():
+    *_, y = neuron()           # topological order: w 0, x 1, w*x 2, b 3, z 4, y 5
+    t = trace(y)
+    assert t.frame(1).highlighted == ["e4_0", "e4_1", "o4", "r4", "v4"]   # z = w*x + b: its edges, op, result
+    assert t.frame(3).highlighted == ["v5"]                                # the seed: the output alone
+    # the edge y -> z: y's grad (upstream) back through σ to z; the + that made z is not part of it
+    assert t.frame(4).highlighted == ["e5_0", "o5", "r5", "v4", "v5"]
+
+
+def test_frames_name_unlabelled_nodes_as_the_steps_do():
+    x = Value(2.0, label="x")
+    t = trace(ag.dot([x], [3.0], bias=-0.5) * 2)
+    assert str(t[1]).startswith("n3 = (dot(x, 3) - 0.5) * 2")
+    source = t.frame(1).source
+    assert "<B>n3</B>" in source and "<B>dot(x, 3) - 0.5</B>" in source
+    assert "<B>n3</B>" not in t.frame(1, names=None).source
+
+
+@pytest.mark.skipif(DOT is None, reason="Graphviz's dot is not installed")
+def test_every_frame_of_a_trace_has_the_same_layout():
+    x = Value(-1.0, label="x")
+    h = (x * 2).relu()                                       # off: its note appears once it is computed
+    t = trace(h.sigmoid() * 3 + (x * 0.5).tanh())
+    assert "ReLU is off" in t.frame(len(t) - 1).source and "ReLU is off" not in t.frame(0).source
+    first = layout(t.frame(0).source, DOT)
+    assert all(layout(t.frame(k).source, DOT) == first for k in range(1, len(t)))
 
 
 def test_a_trace_of_a_100000_node_chain_builds_without_recursion():
