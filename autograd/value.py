@@ -76,7 +76,9 @@ class Value:
     local_grads: tuple[float, ...]
 
     def __init__(self, data: Number, label: str | None = None):
-        self.data = _number(data, "Value", "data")
+        if type(data) is not float or data - data != 0.0:  # a finite float needs no conversion
+            data = _number(data, "Value", "data")
+        self.data = data
         self.grad = 0.0
         if label is not None and not isinstance(label, str):
             raise OperandError(f"Value: label must be a str or None, got {type(label).__name__}")
