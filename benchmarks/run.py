@@ -42,11 +42,15 @@ MODES = {
               "demo_points": 8, "draw": (3, [4, 1]), "memory_max_n_others": 100, "torch_max_n": 100},
 }
 
-# (label in the table, worker, variant or key)
-CHAIN_ENGINES = [("glassgrad", "glassgrad", ""), ("micrograd", "micrograd", ""), ("torch 0-d", "torch", "")]
-WIDE_ENGINES = [("glassgrad sum()", "glassgrad", ""), ("glassgrad + chain", "glassgrad", "+"),
-                ("micrograd", "micrograd", ""), ("torch 0-d", "torch", "")]
-DEMO_ENGINES = [("glassgrad unfused", "glassgrad", "unfused"), ("glassgrad fused (dot)", "glassgrad", "fused"),
+# (label in the table, worker, variant or key); "GC paused" rows switch the cyclic collector off
+# for the timed run: not a target, they show what the collector costs and what a loop gains
+PAUSED = " (GC paused)"
+CHAIN_ENGINES = [("glassgrad", "glassgrad", ""), ("glassgrad" + PAUSED, "glassgrad", ""),
+                 ("micrograd", "micrograd", ""), ("torch 0-d", "torch", "")]
+WIDE_ENGINES = [("glassgrad sum()", "glassgrad", ""), ("glassgrad sum()" + PAUSED, "glassgrad", ""),
+                ("glassgrad + chain", "glassgrad", "+"), ("micrograd", "micrograd", ""), ("torch 0-d", "torch", "")]
+DEMO_ENGINES = [("glassgrad unfused", "glassgrad", "unfused"), ("glassgrad unfused" + PAUSED, "glassgrad", "unfused"),
+                ("glassgrad fused (dot)", "glassgrad", "fused"), ("glassgrad fused (dot)" + PAUSED, "glassgrad", "fused"),
                 ("micrograd", "micrograd", "micrograd"), ("torch 0-d", "torch", "torch")]
 DRAW_ENGINES = [("glassgrad draw()", "glassgrad", "draw"), ("glassgrad trace()", "glassgrad", "trace"),
                 ("micrograd draw_dot", "micrograd", "draw")]
@@ -206,12 +210,14 @@ class Suite:
             for label, worker, variant in chosen:
                 row = Row(workload, n, label)
                 self.rows.append(row)
-                job = {"job": "graph", "workload": workload, "n": n, "variant": variant}
+                job = {"job": "graph", "workload": workload, "n": n, "variant": variant,
+                       "pause_gc": label.endswith(PAUSED)}
                 if worker == "torch" and n > self.cfg["torch_max_n"]:
                     row.failed = "not run (slow: about 10 us per op)"
                     row.note = "skipped"
                     continue
-                self._memory(row, worker, job, n)
+                if not label.endswith(PAUSED):
+                    self._memory(row, worker, job, n)
                 rows.append(row)
                 jobs.append((worker, job))
             self._alternate(rows, jobs)
@@ -229,22 +235,23 @@ class Suite:
         weights = _micrograd_init([2, 16, 16, 1], seed=1337)
         self.log(f"demo step: MLP(2, [16, 16, 1]) on {n_points} two-moons points")
         rows, jobs, losses = [], [], {}
-        for label, worker, key in DEMO_ENGINES:
+        for label, worker, variant in DEMO_ENGINES:
             if worker not in self.available:
                 continue
             row = Row("demo step", n_points, label)
             self.rows.append(row)
-            try:
-                setup = self.workers.ask(worker, {"job": "demo_setup", "key": key, "weights": weights,
-                                                  "fused": key == "fused", "X": X, "y": y})
+            try:  # each row trains a model of its own, from the same weights
+                setup = self.workers.ask(worker, {"job": "demo_setup", "key": label, "weights": weights,
+                                                  "fused": variant == "fused", "X": X, "y": y})
             except WorkerFailed as e:
                 row.failed = str(e)
                 continue
-            losses[label] = setup["loss"]
+            if not label.endswith(PAUSED):
+                losses[label] = setup["loss"]
             if setup["nodes"]:
                 row.note = f"{setup['nodes']:,} values"
             rows.append(row)
-            jobs.append((worker, {"job": "demo_step", "key": key}))
+            jobs.append((worker, {"job": "demo_step", "key": label, "pause_gc": label.endswith(PAUSED)}))
         reference = losses.get("micrograd", losses.get("glassgrad unfused"))
         self.checks["demo_losses"] = losses
         self.checks["demo_loss_max_difference"] = (

@@ -23,7 +23,8 @@ def test_the_smoke_run_produces_every_table_and_the_same_demo_loss(tmp_path):
     ours = [r for r in rows if r["engine"].startswith("glassgrad")]
     assert ours and all(r["failed"] is None for r in ours)
     assert all(len([t for t in r["runs"] if t]) == 2 for r in ours)   # two repetitions each
-    assert all(r["memory"]["nodes"] > 0 for r in ours if r["workload"] in ("chain", "wide"))
+    assert all(r["memory"]["nodes"] > 0 for r in ours
+               if r["workload"] in ("chain", "wide") and "GC paused" not in r["engine"])
     assert results["checks"]["demo_losses_agree"], results["checks"]
     assert len(results["checks"]["demo_losses"]) >= 2   # unfused and fused at least
     text = out.read_text()
