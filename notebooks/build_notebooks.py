@@ -8,8 +8,8 @@ Each notebook runs in a fresh ``python3`` kernel, as CI's ``pytest --nbmake`` ru
 * every widget output (the trace stepper, the progress bar of ``nn.fit``) gets a static
   fallback, ``text/html`` and ``text/plain`` made from the widget's saved state, so a viewer
   without a kernel (GitHub) shows the frame or the finished bar instead of nothing;
-* widget model ids are renumbered in order of appearance, so a rebuild changes only what
-  changed;
+* widget model ids are renumbered in order of appearance, and consecutive prints of a cell
+  joined into one output, so a rebuild changes only what changed;
 * the outputs are checked for machine paths and memory addresses (the build fails on one),
   and each notebook's run time is printed: it must stay under 60 s.
 
@@ -91,14 +91,42 @@ def add_static_fallbacks(nb) -> int:
     return count
 
 
+def merge_streams(nb) -> None:
+    """Join consecutive stdout (or stderr) outputs of a cell into one, as a notebook shows them:
+    how the kernel happened to flush its output then changes nothing in the file."""
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (out.output_type == "stream" and last is not None and last.output_type == "stream"
+                    and last.name == out.name):
+                last.text += out.text
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged
+
+
 def renumber_widgets(nb):
-    """The notebook with its widget model ids replaced by ``0000...01``, ``0000...02``... in order."""
+    """The notebook with its widget model ids replaced by ``0000...01``, ``0000...02``... in a fixed
+    order: the widgets shown, cell by cell, then the models each one refers to, depth first."""
     import nbformat
 
-    text = nbformat.writes(nb)
     state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-    ids = sorted(state, key=text.find)
-    for k, old in enumerate(ids, 1):
+    shown = [out["data"][WIDGET_VIEW]["model_id"] for cell in nb.cells for out in cell.get("outputs", [])
+             if WIDGET_VIEW in out.get("data", {})]
+    order: list[str] = []
+    stack = list(reversed(shown))
+    while stack:
+        model = stack.pop()
+        if model in order or model not in state:
+            continue
+        order.append(model)
+        refs = re.findall(r"IPY_MODEL_([0-9a-f]+)", json.dumps(state[model], sort_keys=True))
+        stack.extend(reversed(refs))
+    order += sorted((m for m in state if m not in order), key=lambda m: json.dumps(state[m], sort_keys=True))
+    text = nbformat.writes(nb)
+    for k, old in enumerate(order, 1):
         text = text.replace(old, f"{k:032x}")
     return nbformat.reads(text, as_version=4)
 
@@ -129,6 +157,7 @@ def build(path: Path) -> float:
     NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=True,
                    record_timing=False, resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
+    merge_streams(nb)
     add_static_fallbacks(nb)
     nb = renumber_widgets(nb)
     bad = problems(nb)
