@@ -241,9 +241,9 @@ def test_a_config_asking_for_an_enormous_network_is_refused_quickly(tmp_path):
             print("ModelFileError")
     """)
     try:
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=5)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=3)
     except subprocess.TimeoutExpired:
-        pytest.fail("from_file was still building the network after 5 s")
+        pytest.fail("from_file was still building the network after 3 s")
     assert out.stdout.strip() == "ModelFileError", out.stderr[-300:]
 
 
