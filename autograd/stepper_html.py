@@ -148,7 +148,7 @@ def _figure(trace: "Trace", k: int, prefix: str, hidden: bool = False) -> str:
     highlighted = " ".join(f"{prefix}-{part}" for part in trace.frame(k).highlighted)
     return (f'<figure class="frame" id="{prefix}" data-step="{k}" data-kind="{step.kind}" '
             f'data-highlighted="{highlighted}"{" hidden" if hidden else ""}>\n'
-            f'<p class="equation"><span class="kind {step.kind}">{step.kind}</span>'
+            f'<p class="equation"><span class="kind {step.kind}">{step.kind}</span> '
             f'{html.escape(step.text)}</p>\n{notes}'
             f'{inline_svg(trace.svg(k), prefix + "-")}\n</figure>')
 

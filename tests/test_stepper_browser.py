@@ -175,7 +175,7 @@ def test_pressing_next_moves_the_highlight_and_the_equation(browser, tmp_path):
 
     before = browser.evaluate(SHOWN)
     assert before["visible"] == 1 and before["step"] == 0 and before["counter"] == "Step 1 / 9"
-    assert before["equation"] == "forwardw * x = 0.5 * 2 = 1"
+    assert before["equation"] == "forward w * x = 0.5 * 2 = 1"
     # SVG ids are positions in the topological order: w 0, x 1, w*x 2, b 3, z 4, y 5 (v value, o op, e edge)
     assert before["highlighted"] == ["f0-e2_0", "f0-e2_1", "f0-o2", "f0-r2", "f0-v2"]   # w*x: edges in, op, result
     shot_before = screenshot(browser, "glassgrad_stepper_before.png")
@@ -211,7 +211,7 @@ def test_the_page_opens_at_the_step_in_its_address_and_left_goes_back(browser, t
     page = tmp_path / "stepper.html"
     trace(neuron()).to_html(page)
     open_page(browser, page.as_uri() + "#step=4")
-    assert browser.evaluate(SHOWN)["equation"] == "seed∂y/∂y = 1 (backprop starts at the output)"
+    assert browser.evaluate(SHOWN)["equation"] == "seed ∂y/∂y = 1 (backprop starts at the output)"
     press(browser, "ArrowLeft", 37)
     shown = browser.evaluate(SHOWN)
     assert shown["step"] == 2 and shown["equation"].endswith("y = sigmoid(z) = sigmoid(0) = 0.5")
