@@ -183,7 +183,7 @@ def test_pressing_next_moves_the_highlight_and_the_equation(browser, tmp_path):
     press(browser, "ArrowRight", 39)
     after_key = browser.evaluate(SHOWN)
     assert after_key["step"] == 1 and after_key["counter"] == "Step 2 / 9"
-    assert after_key["equation"] == "forwardz = w * x + b = 1 + (-1) = 0"
+    assert after_key["equation"] == "forward z = w * x + b = 1 + (-1) = 0"
     assert after_key["highlighted"] == ["f1-e4_0", "f1-e4_1", "f1-o4", "f1-r4", "f1-v4"]   # z = w*x + b
 
     x, y = browser.evaluate("""(() => { const r = document.getElementById("next").getBoundingClientRect();
