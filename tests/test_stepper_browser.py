@@ -193,7 +193,7 @@ def test_pressing_next_moves_the_highlight_and_the_equation(browser, tmp_path):
             browser.page("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
     after = browser.evaluate(SHOWN)
     assert after["step"] == 7 and after["counter"] == "Step 8 / 9"
-    assert after["equation"] == "backward∂y/∂w += ∂y/∂(w * x) · ∂(w * x)/∂w = ∂y/∂(w * x) · x = 0.25 · 2 = 0.5, so ∂y/∂w = 0.5"
+    assert after["equation"] == "backward ∂y/∂w += ∂y/∂(w * x) · ∂(w * x)/∂w = ∂y/∂(w * x) · x = 0.25 · 2 = 0.5, so ∂y/∂w = 0.5"
     # the edge w -> *, with the way back from w*x (its grad is upstream) to w (which receives)
     assert after["highlighted"] == ["f7-e2_0", "f7-o2", "f7-r2", "f7-v0", "f7-v2"]
     assert before["svg"] == after_key["svg"] == after["svg"]       # the drawing did not move or resize
