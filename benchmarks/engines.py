@@ -95,6 +95,12 @@ class Glassgrad:
         for p in self.models[key][1]:
             p.data -= lr * p.grad
 
+    def demo_fit(self, key: str, X: list, y: list, lr: float) -> None:
+        """The same step as a notebook runs it: one full-batch epoch of ``nn.fit``."""
+        model, params = self.models[key]
+        optimizer = self.nn.optim.SGD(params, lr=lr)
+        self.nn.fit(model, (X, y), self.nn.losses.hinge, optimizer, epochs=1, progress=False, l2=1e-4)
+
     def loss_value(self, loss) -> float:
         return loss.data
 

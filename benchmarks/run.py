@@ -34,7 +34,7 @@ ROOT = HERE.parent
 MODES = {
     "full": {"runs": 5, "chain": [10**3, 10**4, 10**5], "chain_ours_only": [10**6],
              "wide": [10**4, 10**5, 10**6], "demo_points": 100, "draw": (24, [48, 48, 1]),
-             "memory_max_n_others": 10**5, "torch_max_n": 10**5},
+             "memory_max_n_others": 10**4, "torch_max_n": 10**5},
     "quick": {"runs": 5, "chain": [10**3, 10**4], "chain_ours_only": [10**5],
               "wide": [10**4, 10**5], "demo_points": 100, "draw": (24, [48, 48, 1]),
               "memory_max_n_others": 10**4, "torch_max_n": 10**4},
@@ -50,7 +50,9 @@ CHAIN_ENGINES = [("glassgrad", "glassgrad", ""), ("glassgrad" + PAUSED, "glassgr
 WIDE_ENGINES = [("glassgrad sum()", "glassgrad", ""), ("glassgrad sum()" + PAUSED, "glassgrad", ""),
                 ("glassgrad + chain", "glassgrad", "+"), ("micrograd", "micrograd", ""), ("torch 0-d", "torch", "")]
 DEMO_ENGINES = [("glassgrad unfused", "glassgrad", "unfused"), ("glassgrad unfused" + PAUSED, "glassgrad", "unfused"),
+                ("glassgrad unfused, nn.fit", "glassgrad", "unfused"),
                 ("glassgrad fused (dot)", "glassgrad", "fused"), ("glassgrad fused (dot)" + PAUSED, "glassgrad", "fused"),
+                ("glassgrad fused (dot), nn.fit", "glassgrad", "fused"),
                 ("micrograd", "micrograd", "micrograd"), ("torch 0-d", "torch", "torch")]
 DRAW_ENGINES = [("glassgrad draw()", "glassgrad", "draw"), ("glassgrad trace()", "glassgrad", "trace"),
                 ("micrograd draw_dot", "micrograd", "draw")]
@@ -246,7 +248,7 @@ class Suite:
             except WorkerFailed as e:
                 row.failed = str(e)
                 continue
-            if not label.endswith(PAUSED):
+            if label in ("glassgrad unfused", "glassgrad fused (dot)", "micrograd", "torch 0-d"):
                 losses[label] = setup["loss"]
             if setup["nodes"]:
                 row.note = f"{setup['nodes']:,} values"
@@ -393,6 +395,10 @@ def targets(rows: list[Row], checks: dict, ours_recursion_limit) -> list[tuple[s
     add("demo step, unfused: >= 25x micrograd", ratio("demo step", demo_n, "glassgrad unfused", "micrograd"), 25)
     add("demo step, fused (dot): >= 100x micrograd",
         ratio("demo step", demo_n, "glassgrad fused (dot)", "micrograd"), 100)
+    add("demo step, unfused, as nn.fit runs it: >= 25x micrograd",
+        ratio("demo step", demo_n, "glassgrad unfused, nn.fit", "micrograd"), 25)
+    add("demo step, fused (dot), as nn.fit runs it: >= 100x micrograd",
+        ratio("demo step", demo_n, "glassgrad fused (dot), nn.fit", "micrograd"), 100)
     add("demo step, unfused: >= 8x faster than torch 0-d",
         ratio("demo step", demo_n, "glassgrad unfused", "torch 0-d"), 8)
     add("demo step, fused (dot): >= 8x faster than torch 0-d",
