@@ -94,7 +94,7 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     of names, outermost first, for nested boxes) chooses them, False draws none;
     ``start`` draws only the nodes on paths from ``start`` to ``root``; graphs with more
     than ``max_nodes`` values are refused with :class:`GraphTooLarge` before any work;
-    ``title`` goes on top; ``legend`` adds a key to the colours; ``timeout`` (seconds)
+    ``title`` goes on top (``""`` or None: no title); ``legend`` adds a key to the colours; ``timeout`` (seconds)
     bounds rendering.
 
     Highlighting (in red) comes in three parts, so that a picture can point at exactly
@@ -139,7 +139,7 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     shown = _Shown(number_format, values, grads, names, number_width)
 
     graph_attr = {"rankdir": rankdir, "fontname": _FONT, "nodesep": "0.25", "ranksep": "0.35"}
-    if title is not None:
+    if title:  # an empty title is no title: "<B></B>" is a syntax error to Graphviz
         graph_attr.update(label=f"<<B>{_html(title)}</B>>", labelloc="t", fontsize=str(_TITLE_SIZE))
     digraph = graphviz.Digraph(
         name="glassgrad", graph_attr=graph_attr,

@@ -232,6 +232,7 @@ def test_options_grads_edge_labels_number_format_direction_title():
     source = ag.draw(y, rankdir="TB", title="y = σ(w·x + b)", legend=True).source
     assert "rankdir=TB" in source and "y = σ(w·x + b)" in source
     assert "local derivative" in Dot(source).text("legend")
+    assert ag.draw(y, title="").source == ag.draw(y).source         # an empty title is no title
 
 
 def test_values_and_grads_can_be_overridden_and_unknown_ones_show_a_question_mark():

@@ -133,8 +133,6 @@ def test_any_text_as_a_label_renders_to_a_well_formed_svg(label):
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.xfail(strict=True, reason="bug: draw(title='') writes <B></B>, which Graphviz refuses: "
-                                       "DrawingError syntax error (drawing.py) (reported)")
 def test_an_empty_title_renders():
     x, w, y = graph("x")
     check_svg(ag.draw(y, title="").svg(), "x")
