@@ -248,7 +248,7 @@ growing = [lambda y: y * 1e50, lambda y: y * y, lambda y: y.exp(), lambda y: y *
            lambda y: y.tanh(), lambda y: y + 1e300, lambda y: 1e300 * y, lambda y: y / 1e-300]
 
 
-@settings(max_examples=200)
+@settings(max_examples=2 * settings.default.max_examples)
 @given(steps=st.lists(st.sampled_from(range(len(growing))), min_size=1, max_size=12), x0=numbers_,
        seed=st.one_of(numbers_, st.sampled_from([1e308, -1e308, 5e-324])))
 def test_backward_and_grad_give_finite_gradients_or_a_backward_error(steps, x0, seed):
