@@ -174,7 +174,9 @@ class Module:
         rebuild the shape, then the parameters are loaded).
 
         ``nn.Module.from_file(path)`` builds whatever class the file names;
-        ``nn.MLP.from_file(path)`` also checks that it is an MLP.
+        ``nn.MLP.from_file(path)`` also checks that it is an MLP. Before anything is built,
+        the number of parameters the config asks for is worked out and must be the number
+        the file holds, so a tampered config cannot make it build an enormous network.
         """
         document = _read(os.fspath(path))
         where = f"load {os.fspath(path)!r}"
@@ -188,6 +190,10 @@ class Module:
             raise ModelFileError(f"{where}: the file has no config to rebuild the {name} from "
                                  f"(it was saved with a custom function); build the model "
                                  f"yourself and call model.load(path)")
+        wanted, held = _config_parameters(target, config), len(document["parameters"])
+        if wanted is not None and wanted != held:
+            raise ModelFileError(f"{where}: the saved config asks for a {name} of {wanted} parameters, "
+                                 f"but the file holds {held}")
         try:
             model = target(**config)
         except (TypeError, ValueError) as e:
@@ -229,11 +235,37 @@ def _shapes(names: list[str]) -> dict[str, list[int]]:
     return shapes
 
 
+def _config_parameters(cls: type, config: dict) -> int | None:
+    """How many parameters ``cls(**config)`` would have, by arithmetic, without building it;
+    None when this is not one of nn's models or the config's sizes are not positive ints
+    (the constructor then refuses them before it allocates anything).
+
+    >>> from nn import MLP
+    >>> _config_parameters(MLP, {"n_inputs": 2, "sizes": [3, 1]}), MLP(2, [3, 1]).num_parameters()
+    (13, 13)
+    >>> _config_parameters(MLP, {"n_inputs": 10 ** 4, "sizes": [10 ** 6, 1]})
+    10002000001
+    """
+    from .mlp import MLP, Layer, Neuron  # here: nn.mlp imports this module
+    from .perceptron import Perceptron
+
+    if cls is MLP:
+        sizes = config.get("sizes")
+        widths = [config.get("n_inputs"), *sizes] if isinstance(sizes, list) and sizes else [None]
+    elif cls is Layer:
+        widths = [config.get("n_inputs"), config.get("n_outputs")]
+    elif cls is Neuron or cls is Perceptron:  # n weights and a bias (a threshold)
+        widths = [config.get("n_inputs"), 1]
+    else:
+        return None
+    if not all(type(n) is int and n >= 1 for n in widths):
+        return None
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(widths, widths[1:]))
+
+
 def _checked_state(state, names: list[str], where: str) -> list[float]:
     """The values of ``state`` for ``names``, in order, after checking everything."""
-    if not isinstance(state, dict):
-        raise ModelFileError(f"{where}: the parameters must be a mapping of name -> number, "
-                             f"got {type(state).__name__}")
+    _check_mapping(state, where)
     missing = [n for n in names if n not in state]
     if missing:
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
@@ -269,7 +301,7 @@ def _read(path: str) -> dict:
         raise ModelFileError(f"{where}: cannot read the file ({e})") from None
     try:
         document = json.loads(text, parse_constant=_refuse_constant)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:  # RecursionError: nested too deeply ("[[[[...")
         raise ModelFileError(f"{where}: the file is damaged or not JSON ({e})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ModelFileError(f"{where}: not a glassgrad model file (expected \"format\": {FORMAT!r})")
@@ -281,7 +313,14 @@ def _read(path: str) -> dict:
             raise ModelFileError(f"{where}: the file has no {key!r} field")
     if not isinstance(document["class"], str):
         raise ModelFileError(f"{where}: 'class' must be a string")
+    _check_mapping(document["parameters"], where)
     return document
+
+
+def _check_mapping(state, where: str) -> None:
+    if not isinstance(state, dict):
+        raise ModelFileError(f"{where}: the parameters must be a mapping of name -> number, "
+                             f"got {type(state).__name__}")
 
 
 def _refuse_constant(name: str):

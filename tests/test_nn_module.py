@@ -107,6 +107,25 @@ def test_from_file_rebuilds_the_model(tmp_path):
         nn.MLP.from_file(tmp_path / "p.json")
 
 
+@pytest.mark.parametrize("model, bigger", [
+    (nn.MLP(2, [3, 2, 1], seed=0), {"sizes": [3, 2, 10 ** 6]}),
+    (nn.Layer(3, 2, seed=0), {"n_outputs": 10 ** 6}),
+    (nn.Neuron(3, seed=0), {"n_inputs": 10 ** 7}),
+    (nn.Perceptron(3), {"n_inputs": 10 ** 7}),
+])
+def test_from_file_checks_the_config_against_the_parameters_before_building(model, bigger, tmp_path):
+    path = tmp_path / "m.json"
+    model.save(path)
+    assert nn.Module.from_file(path).state_dict() == model.state_dict()   # the count agrees for each class
+    document = json.loads(path.read_text())
+    document["config"].update(bigger)
+    path.write_text(json.dumps(document))
+    name, held = type(model).__name__, model.num_parameters()
+    with pytest.raises(nn.ModelFileError, match=rf"config asks for a {name} of \d+ parameters, but the "
+                                                rf"file holds {held}$"):
+        nn.Module.from_file(path)   # refused at once: building any of these would take seconds
+
+
 def test_custom_activation_saves_but_cannot_be_rebuilt_from_the_file(tmp_path):
     path = tmp_path / "m.json"
     model = nn.MLP(2, [3, 1], activation=lambda z: z * z, seed=0)
@@ -163,12 +182,14 @@ def damaged_files(tmp_path):
     return [
         (variant("truncated.json", text[: len(text) // 2]), "damaged or not JSON"),
         (variant("empty.json", ""), "damaged or not JSON"),
+        (variant("deep.json", "[" * 100_000), "damaged or not JSON"),   # json recurses: RecursionError
         (variant("list.json", [1, 2]), "not a glassgrad model file"),
         (variant("format.json", edit(format="torch")), "not a glassgrad model file"),
         (variant("version.json", edit(version=99)), "version 99 is not supported"),
         (variant("noparams.json", {k: v for k, v in document.items() if k != "parameters"}),
          "no 'parameters' field"),
         (variant("string.json", edit(parameters=params)), r"W1\[0,0\] must be a number"),
+        (variant("listparams.json", edit(parameters=[1.0])), "parameters must be a mapping"),
         (variant("nan.json", nan_text), "NaN is not allowed"),
         (variant("class.json", edit(**{"class": "Perceptron"})), "holds a Perceptron, not a MLP"),
         (tmp_path / "missing.json", "no such file"),

@@ -214,17 +214,12 @@ def test_binary_garbage_and_a_directory(tmp_path):
         make().load(tmp_path / "folder.json")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: deeply nested JSON makes load raise RecursionError instead of "
-                                       "ModelFileError (nn/module.py _read catches only ValueError) (reported)")
 @pytest.mark.parametrize("text", ["[" * 100_000, '{"format": "glassgrad.nn", "parameters": ' + "[" * 100_000])
 def test_deeply_nested_json_fails_cleanly(text, tmp_path):
     assert load_checked(text.encode(), tmp_path) is None
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.xfail(strict=True, reason="bug: from_file builds the network its config asks for before checking "
-                                       "it against the file's shapes: a tampered config sizes=[10**6] makes it "
-                                       "allocate until MemoryError (nn/module.py from_file) (reported)")
 def test_a_config_asking_for_an_enormous_network_is_refused_quickly(tmp_path):
     path = tmp_path / "model.json"
     make(1).save(path)
