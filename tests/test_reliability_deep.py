@@ -268,3 +268,23 @@ def test_expression_length_limits_refuse_clearly_and_quickly():
     longest = longest.rstrip("+")
     y = ag.build(longest, {"x": 1.0})
     assert y.data == float(longest.count("x"))
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.xfail(strict=True, reason="bug: to_sympy / sympy_grad of a graph a few hundred nodes deep raise "
+                                       "RecursionError from inside sympy instead of a clear GlassgradError "
+                                       "(symbolic.py) (reported)")
+@pytest.mark.parametrize("depth", [300, 3000])
+def test_symbolic_tools_on_a_deep_graph_work_or_refuse_clearly(depth):
+    pytest.importorskip("sympy")
+    from autograd.symbolic import sympy_grad
+
+    x = Value(0.3, label="x")
+    y = x
+    for k in range(depth):       # tanh and *1.01 do not cancel, so sympy's expression is as deep as the graph
+        y = y.tanh() if k % 2 else y * 1.01
+    for tool in (lambda: ag.to_sympy(y), lambda: sympy_grad(y, x)):
+        try:
+            tool()
+        except ag.GlassgradError as e:
+            assert "\n" not in str(e)
