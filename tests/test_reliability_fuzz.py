@@ -292,3 +292,22 @@ def test_right_at_the_limits_everything_still_works():
 def test_huge_or_undefined_math_is_an_op_error_quickly(text):
     with pytest.raises(ag.OpError):
         ag.expression.evaluate(text, {"x": 9.0})
+
+
+# -- check_formula: a learner's hand formula, any text, any labels ---------------------------------
+
+@settings(max_examples=settings.default.max_examples)
+@given(formula=st.one_of(st.text(max_size=30), trees.map(lambda t: to_text(t, " "))),
+       labels=st.lists(st.one_of(st.sampled_from(NAMES), st.text(max_size=8)), min_size=3, max_size=3),
+       wrt=st.integers(0, 2))
+def test_check_formula_on_any_text_and_labels_gives_a_verdict_or_a_clear_error(formula, labels, wrt):
+    nodes = [Value(v, label=lab) for v, lab in zip((0.5, -1.25, 2.0), labels)]
+    y = (nodes[0] * nodes[1] + nodes[2]).tanh()
+    y.label = "L"
+    try:
+        result = ag.check_formula(y, nodes[wrt], formula, raise_on_mismatch=False)
+    except ag.GlassgradError as e:
+        assert str(e).strip()
+        return
+    assert isinstance(result.ok, bool) and math.isfinite(result.engine_value) and math.isfinite(result.formula_value)
+    assert str(result).startswith("check_formula")
