@@ -38,6 +38,7 @@ import graphviz
 from .backprop import topological_order
 from .diagnostics import diagnose
 from .errors import GlassgradError, OperandError, describe
+from .markup import visible
 from .value import Value
 
 __all__ = ["draw", "Drawing", "DrawingError", "GraphTooLarge", "GraphvizNotFound"]
@@ -647,7 +648,6 @@ def _legend_label() -> str:
 
 # -- escaping: nothing in a label can break the DOT or become markup --------------
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 # Graphviz's SVG writer passes "&amp;" through as an entity, so a literal "&amp;" would show
 # as "&": an invisible word joiner after such an "&" keeps it literal.
 _ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
@@ -657,16 +657,7 @@ _SAFE = re.compile(r"[\w .,:;+\-*/=()\[\]]*", re.ASCII)  # needs no escaping any
 def _literal(text: str) -> str:
     """``text`` with control characters (other than newline) and lone surrogates written as
     ``\\x07``, ``\\ud800``, and "&" kept from reading as an entity."""
-    return _ENTITY_LIKE.sub("&\u2060", _CONTROL.sub(_visible, text))
-
-
-def _visible(m: re.Match) -> str:
-    ch = m[0]
-    if ch == "\n":
-        return ch
-    if ch == "\t":
-        return " "
-    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+    return _ENTITY_LIKE.sub("&\u2060", visible(text))
 
 
 def _html(text: str) -> str:

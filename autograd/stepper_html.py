@@ -5,8 +5,10 @@ the arrow keys or a click on a step in the list. The drawing fits the window's w
 stays put from step to step; "Actual size" shows a wide one full size, scrolled to keep
 the highlighted part in view. It loads nothing: no CDN, no fonts, and a
 Content-Security-Policy that allows only the page's own script (by its hash), so nothing a
-label smuggles in can run. Every piece of text from the graph is HTML-escaped; the SVG
-comes from Graphviz, whose drawing escapes labels too.
+label smuggles in can run. Every piece of text from the graph is HTML-escaped, with control
+characters and lone surrogates written as ``\\x07``, ``\\ud800`` as in the drawing (so the
+page is valid UTF-8 whatever the labels hold); the SVG comes from Graphviz, whose drawing
+escapes labels too. ``to_html(rankdir="TB", timeout=300)`` passes drawing options to the frames.
 
     >>> from autograd import Value, trace
     >>> a = Value(3.0, label="a")
@@ -23,9 +25,12 @@ import html
 import itertools
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from .markup import visible
 
 if TYPE_CHECKING:
+    from .drawing import Drawing
     from .tracing import Trace
 
 __all__ = ["write_page", "frame_html", "Filmstrip"]
@@ -141,29 +146,35 @@ def inline_svg(svg: str, prefix: str) -> str:
     return _ID.sub(lambda m: f'id="{prefix}{m[1]}"', svg)
 
 
-def _figure(trace: "Trace", k: int, prefix: str, hidden: bool = False) -> str:
+def _text(text: str) -> str:
+    """Text from the graph as HTML: escaped, control characters and lone surrogates visible."""
+    return html.escape(visible(text))
+
+
+def _figure(trace: "Trace", k: int, prefix: str, frame: tuple["Drawing", str], hidden: bool = False) -> str:
     step = trace.steps[k]
-    notes = "".join(f'<p class="note">&#9888; {html.escape(note)}</p>' for note in step.notes)
+    drawing, svg = frame
+    notes = "".join(f'<p class="note">&#9888; {_text(note)}</p>' for note in step.notes)
     notes = f'<div class="notes">{notes}</div>\n' if notes else ""
-    highlighted = " ".join(f"{prefix}-{part}" for part in trace.frame(k).highlighted)
+    highlighted = " ".join(f"{prefix}-{part}" for part in drawing.highlighted)
     return (f'<figure class="frame" id="{prefix}" data-step="{k}" data-kind="{step.kind}" '
             f'data-highlighted="{highlighted}"{" hidden" if hidden else ""}>\n'
             f'<p class="equation"><span class="kind {step.kind}">{step.kind}</span> '
-            f'{html.escape(step.text)}</p>\n{notes}'
-            f'{inline_svg(trace.svg(k), prefix + "-")}\n</figure>')
+            f'{_text(step.text)}</p>\n{notes}'
+            f'{inline_svg(svg, prefix + "-")}\n</figure>')
 
 
 def frame_html(trace: "Trace", k: int) -> str:
     """One frame as an HTML fragment: its equation above its drawing (used by notebooks and the widget)."""
-    return _figure(trace, k, f"gg{next(_strips)}-f{k}")
+    return _figure(trace, k, f"gg{next(_strips)}-f{k}", trace.rendered_frames([k])[0])
 
 
-def page(trace: "Trace") -> str:
-    """The whole stepper page as a string."""
-    name = html.escape(trace.root.label or trace.notation[trace.root])
-    trace.svgs(range(len(trace)))  # render every frame up front, side by side
-    frames = "\n".join(_figure(trace, k, f"f{k}", hidden=k > 0) for k in range(len(trace)))
-    steps = "\n".join(f'<li value="{k + 1}">{html.escape(s.text)}</li>' for k, s in enumerate(trace))
+def page(trace: "Trace", **draw_options: Any) -> str:
+    """The whole stepper page as a string; ``draw_options`` go to every frame (see ``Trace.frame``)."""
+    name = _text(trace.root.label or trace.notation[trace.root])
+    rendered = trace.rendered_frames(range(len(trace)), **draw_options)  # side by side, up front
+    frames = "\n".join(_figure(trace, k, f"f{k}", frame, hidden=k > 0) for k, frame in enumerate(rendered))
+    steps = "\n".join(f'<li value="{k + 1}">{_text(s.text)}</li>' for k, s in enumerate(trace))
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -194,9 +205,9 @@ def page(trace: "Trace") -> str:
 """
 
 
-def write_page(trace: "Trace", path=None) -> str:
+def write_page(trace: "Trace", path=None, **draw_options: Any) -> str:
     """The page as a string; also written (UTF-8) to ``path`` when one is given."""
-    text = page(trace)
+    text = page(trace, **draw_options)
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
     return text
@@ -231,7 +242,7 @@ class Filmstrip:
         cells = "".join(
             f'<div style="flex: 0 0 auto; max-width: 32em; border: 1px solid #ddd; padding: .4em;">'
             f'<div style="font-family: monospace; font-size: .85em; margin: .2em 0;">'
-            f'{html.escape(self.trace.steps[k].text)}</div>'
+            f'{_text(self.trace.steps[k].text)}</div>'
             f'{_scaled(inline_svg(self.trace.svg(k), f"{strip}-f{k}-"))}</div>'
             for k in self.steps)
         return f'<div style="display: flex; flex-wrap: wrap; gap: .5em;">{cells}</div>'

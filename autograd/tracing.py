@@ -34,6 +34,7 @@ frame of a trace has the same layout, so stepping moves nothing but the highligh
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -223,7 +224,7 @@ class Trace:
         self.grads: dict[Value, float] = grads
         self.steps: tuple[Step, ...] = tuple(steps)
         self._cursor = 0
-        self._svgs: dict[int, str] = {}
+        self._svgs: dict[bytes, str] = {}  # digest of a frame's DOT text -> its SVG
         self._widths: dict[str, int] = {}
 
     @cached_property
@@ -368,21 +369,28 @@ class Trace:
         """``step 4 of 9 · backward``: the caption of frame ``k``."""
         return f"step {k + 1} of {len(self.steps)} · {self.steps[k].kind}"
 
-    def svg(self, k: int | None = None) -> str:
-        """Frame ``k`` as SVG text (each frame is rendered once, then kept)."""
+    def svg(self, k: int | None = None, **draw_options) -> str:
+        """Frame ``k`` as SVG text, drawn with ``draw_options`` (each drawing is rendered once, then kept)."""
         k = self._cursor if k is None else self._index(k, "svg")
-        return self.svgs([k])[0]
+        return self.svgs([k], **draw_options)[0]
 
-    def svgs(self, ks: Iterable[int]) -> list[str]:
+    def svgs(self, ks: Iterable[int], **draw_options) -> list[str]:
         """Frames ``ks`` as SVG text; the ones not rendered yet are rendered side by side."""
+        return [svg for _, svg in self.rendered_frames(ks, **draw_options)]
+
+    def rendered_frames(self, ks: Iterable[int], **draw_options) -> list[tuple["Drawing", str]]:
+        """Frames ``ks`` drawn with ``draw_options`` (see :meth:`frame`), each with its SVG text.
+        The drawings not rendered yet are rendered side by side; renders are kept by DOT text."""
         ks = [self._index(k, "svgs") for k in ks]
-        missing = list(dict.fromkeys(k for k in ks if k not in self._svgs))
+        drawings = [self.frame(k, **draw_options) for k in ks]
+        keys = [hashlib.blake2b(d.source.encode("utf-8"), digest_size=16).digest()
+                for d in drawings]
+        missing = {key: d for key, d in zip(keys, drawings) if key not in self._svgs}
         if missing:
-            drawings = [self.frame(k) for k in missing]
-            workers = min(len(drawings), os.cpu_count() or 1, 4)
+            workers = min(len(missing), os.cpu_count() or 1, 4)
             with ThreadPoolExecutor(max_workers=workers) as pool:  # the renderer runs outside the GIL
-                self._svgs.update(zip(missing, pool.map(lambda d: d.svg(), drawings)))
-        return [self._svgs[k] for k in ks]
+                self._svgs.update(zip(missing, pool.map(lambda d: d.svg(), missing.values())))
+        return [(d, self._svgs[key]) for d, key in zip(drawings, keys)]
 
     def _check_drawable(self, what: str) -> None:
         if len(self.order) > MAX_FRAME_NODES:
@@ -391,16 +399,24 @@ class Trace:
                              f"as text: print(trace)")
 
     # -- steppers --------------------------------------------------------------------------
-    def to_html(self, path=None) -> str:
+    def to_html(self, path=None, **draw_options) -> str:
         """One self-contained HTML page stepping through every frame; written to ``path`` if given.
 
         The page needs no network: all frames are inline SVG, with Prev/Next buttons and the
-        arrow keys. See :mod:`autograd.stepper_html`.
+        arrow keys. ``draw_options`` go to every frame, as in :meth:`frame`: ``rankdir="TB"``,
+        ``number_format=".3f"``, ``timeout=300`` (seconds per frame, for big graphs)...
+        See :mod:`autograd.stepper_html`.
+
+        >>> from autograd import Value, trace
+        >>> x = Value(2.0, label="x")
+        >>> page = trace((x * x).exp()).to_html(rankdir="TB", number_format=".2f")
+        >>> "data 4.00" in page
+        True
         """
         from .stepper_html import write_page
 
         self._check_drawable("to_html")
-        return write_page(self, path)
+        return write_page(self, path, **draw_options)
 
     def filmstrip(self, every: int = 1, max_frames: int = 60) -> "Filmstrip":
         """Every ``every``-th frame side by side, static (no JavaScript): for notebooks viewed without

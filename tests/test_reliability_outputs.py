@@ -153,8 +153,6 @@ def test_hostile_labels_in_the_stepper_page(label, tmp_path):
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.xfail(strict=True, reason="bug: a label with a lone surrogate makes to_html(path) raise "
-                                       "UnicodeEncodeError (stepper_html.py; draw escapes it) (reported)")
 def test_a_lone_surrogate_in_a_label_does_not_break_the_page(tmp_path):
     x, w, y = graph("bad \ud800 half")
     page = ag.trace(y).to_html(tmp_path / "page.html")

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+import autograd as ag
 from autograd import Value, trace
 from autograd.tracing import TraceError
 
@@ -72,6 +73,30 @@ def test_to_html_writes_the_page_to_a_file(tmp_path):
     path = tmp_path / "stepper.html"
     text = t.to_html(path)
     assert path.read_text(encoding="utf-8") == text
+
+
+def test_any_label_makes_a_page_that_encodes_as_utf8(tmp_path):
+    x = Value(1.0, label="bad \ud800 half \x07")            # a lone surrogate and a control character
+    y = (x * 2).tanh(); y.label = "\udfff"
+    text = trace(y).to_html(tmp_path / "page.html")
+    assert (tmp_path / "page.html").read_text(encoding="utf-8") == text
+    assert "bad \\ud800 half \\x07" in text and "\\udfff" in text   # shown as escapes, as draw does
+
+
+def svg_size(svg):
+    return [float(n) for n in re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()]
+
+
+def test_to_html_passes_drawing_options_to_every_frame():
+    t = trace(neuron())
+    wide, high = svg_size(t.svg(0))
+    page = t.to_html(rankdir="TB", number_format=".2f")
+    sizes = [svg_size(svg) for svg in re.findall(r"<svg\b[^>]*>", page)]
+    assert len(sizes) == 9 and all(h > w for w, h in sizes) and wide > high   # top to bottom, not LR
+    assert "data 0.50" in page and "z = w * x + b = 1 + (-1) = 0" in page     # frames .2f, text as traced
+    assert t.svg(0) != t.svg(0, rankdir="TB") == trace(neuron()).svg(0, rankdir="TB")
+    with pytest.raises(ag.DrawingError, match="took more than 1e-09 s"):
+        trace(neuron()).to_html(timeout=1e-9)
 
 
 def test_the_filmstrip_is_static_and_keeps_the_last_step():
