@@ -288,3 +288,48 @@ def test_symbolic_tools_on_a_deep_graph_work_or_refuse_clearly(depth):
             tool()
         except ag.GlassgradError as e:
             assert "\n" not in str(e)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("shape", ["deep", "wide"])
+def test_draw_right_at_its_guard_renders_a_well_formed_svg(shape):
+    """2000 values is the most draw takes by default: that graph must render (or time out clearly)."""
+    import xml.etree.ElementTree as ET
+
+    if shape == "deep":
+        x = Value(0.3, label="x")
+        y = x
+        for k in range(1999):
+            y = y.tanh() if k % 2 else y * 1.01
+    else:
+        y = ag.sum([Value(float(k), label=f"W1[{k % 40},{k // 40}]") for k in range(1999)])
+    y.backward()
+    d = ag.draw(y)
+    assert repr(d).startswith("<Drawing: 2000 values")
+    try:
+        svg = d.svg()
+    except ag.GlassgradError as e:                     # a slow machine: the renderer's timeout
+        assert "took more than" in str(e)
+        return
+    root = ET.fromstring(svg.encode())
+    assert sum(1 for el in root.iter() if el.get("class") == "node") >= 2000
+
+
+@pytest.mark.timeout(600)
+def test_the_stepper_page_right_at_its_guard():
+    """80 nodes is the most a trace draws frames for: the page holds every frame and one script."""
+    import re
+
+    from autograd.tracing import MAX_FRAME_NODES
+
+    x = Value(0.3, label="x")
+    y = x
+    for k in range(MAX_FRAME_NODES - 1):
+        y = y.tanh() if k % 2 else y * 1.01
+    t = ag.trace(y)
+    page = t.to_html()
+    assert page.count('<figure class="frame"') == len(t) == 2 * (MAX_FRAME_NODES - 1) + 1
+    assert len(re.findall(r"<script\b", page)) == 1
+    z = y * 2
+    with pytest.raises(ag.GlassgradError, match=f"frames are drawn for up to {MAX_FRAME_NODES}"):
+        ag.trace(z).to_html()
