@@ -333,3 +333,20 @@ def test_the_stepper_page_right_at_its_guard():
     z = y * 2
     with pytest.raises(ag.GlassgradError, match=f"frames are drawn for up to {MAX_FRAME_NODES}"):
         ag.trace(z).to_html()
+
+
+@pytest.mark.timeout(300)
+def test_a_model_with_1e5_parameters_saves_and_loads_exactly(tmp_path):
+    import nn
+
+    model = nn.MLP(100, [500, 100, 1], seed=3)
+    assert model.num_parameters() > DEEP
+    path = tmp_path / "big.json"
+    model.save(path)
+    again = nn.Module.from_file(path)
+    assert [p.data for p in again.parameters()] == [p.data for p in model.parameters()]
+    x = [0.01 * k for k in range(100)]
+    out = again(x)
+    assert out.data == model(x).data
+    out.backward()                                  # a 10**5-parameter graph backpropagates
+    assert all(math.isfinite(p.grad) for p in again.parameters())
