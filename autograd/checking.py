@@ -25,6 +25,7 @@ from typing import Callable, Mapping, Sequence
 from .backprop import grad, topological_order
 from .errors import BackwardError, GlassgradError, OperandError, describe
 from .expression import Expr, ExpressionError, Name, _postorder, evaluate, parse
+from .markup import markdown as _md, markdown_code as _code
 from .ops import Op, _num
 from .value import Value, no_grad
 
@@ -238,11 +239,6 @@ def _aligned(headers: list[str], body: list[list[str]]) -> list[str]:
                          for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
     return [line(headers), *(line(row) for row in body)]
-
-
-def _md(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
-            .replace("<", "&lt;"))
 
 
 # -- gradcheck -----------------------------------------------------------------------
@@ -475,7 +471,7 @@ class FormulaCheck:
 
     def _repr_markdown_(self) -> str:
         head = f"**{_md(self.derivative)}: {'ok' if self.ok else 'MISMATCH'}**"
-        return "\n".join([head, "", *(f"- {k}: `{v}`" for k, v in self._lines())])
+        return "\n".join([head, "", *(f"- {k}: {_code(v)}" for k, v in self._lines())])
 
 
 def check_formula(root: Value, wrt: Value | str, formula: str | Expr, *, atol: float = 1e-8,

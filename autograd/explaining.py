@@ -22,7 +22,6 @@ the tracer shares.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Sequence
 from .backprop import grad as _grad, topological_order
 from .diagnostics import diagnose
 from .errors import GlassgradError, OperandError
+from .markup import latex_text, markdown as _md, markdown_code as _code
 from .value import Value
 
 if TYPE_CHECKING:
@@ -209,12 +209,15 @@ def _is_call(name: str) -> bool:
     return False
 
 
-_LATEX_SPECIAL = {c: "\\" + c for c in "#$%&{}_"}
-_LATEX_SPECIAL.update({"\\": "\\backslash ", "^": "\\hat{}", "~": "\\sim ", "<": "\\lt ", ">": "\\gt "})
-
-
 def _latex_label(label: str) -> str:
-    """A label in LaTeX: ``x1`` -> ``x_{1}``, ``loss`` -> ``\\mathrm{loss}``; ``z^h`` is kept as written."""
+    r"""A label in LaTeX: ``x1`` -> ``x_{1}``, ``loss`` -> ``\mathrm{loss}``; ``z^h`` is kept as written;
+    anything else is shown literally.
+
+    >>> print(_latex_label("x1"), _latex_label("W_{io}"), _latex_label("\\hat{y}"))
+    x_{1} W_{io} \hat{y}
+    >>> print(_latex_label("x\\"), _latex_label("\\end{aligned}"))
+    \text{x}\backslash  \backslash \text{end}\{\text{aligned}\}
+    """
     if re.fullmatch(r"[^\W\d_]", label):
         return label
     m = re.fullmatch(r"([^\W\d_]+)(\d+)", label)
@@ -222,9 +225,37 @@ def _latex_label(label: str) -> str:
         return f"{_latex_label(m[1])}_{{{m[2]}}}"
     if re.fullmatch(r"[A-Za-z]+", label):
         return f"\\mathrm{{{label}}}"
-    if re.fullmatch(r"[\w^{}\\']+", label) and label.count("{") == label.count("}"):
-        return label  # the learner wrote LaTeX (z^h, W_{io}, \hat{y})
-    return "\\text{" + "".join(_LATEX_SPECIAL.get(ch, ch) for ch in label) + "}"
+    if _written_in_latex(label):
+        return label
+    return latex_text(label)
+
+
+# What a label may use to count as LaTeX the learner wrote: symbols, and commands that take one argument
+_LATEX_SYMBOLS = frozenset("""alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa
+    lambda mu nu xi pi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma
+    Upsilon Phi Psi Omega ell partial nabla prime star ast""".split())
+_LATEX_ACCENTS = frozenset("""hat bar tilde vec dot ddot check breve widehat widetilde overline underline
+    mathrm mathbf mathit mathsf mathcal boldsymbol""".split())
+_LATEX_TOKEN = re.compile(r"\\[A-Za-z]+|[A-Za-z0-9'{}^_]")
+
+
+def _written_in_latex(label: str) -> bool:
+    r"""True for a label written in a small, safe part of LaTeX (``z^h``, ``W_{io}``, ``\hat{y}``):
+    letters, digits, primes, balanced groups, sub- and superscripts with their argument, Greek
+    letters and accents. Nothing in it can end the equations' block or run a command."""
+    tokens = _LATEX_TOKEN.findall(label)
+    if "".join(tokens) != label:
+        return False
+    depth = 0
+    for token, after in zip(tokens, tokens[1:] + [""]):
+        depth += (token == "{") - (token == "}")
+        command = token[1:] if token.startswith("\\") else None
+        if depth < 0 or command is not None and command not in _LATEX_SYMBOLS | _LATEX_ACCENTS:
+            return False
+        takes_argument = token in ("^", "_") or command in _LATEX_ACCENTS
+        if takes_argument and not (after == "{" or after.isalnum() or after.startswith("\\")):
+            return False
+    return depth == 0 and any(t.isalnum() or t.startswith("\\") for t in tokens)
 
 
 # -- the explanation -----------------------------------------------------------------
@@ -272,9 +303,7 @@ class Explanation:
         """The explanation as plain (Unicode) text."""
         n, node, root = self.notation, self.node, self.root
         if not self.contributions:
-            return (f"{n.partial(root, node)} = 1: {n[root]} is the output, where backprop starts "
-                    f"(the seed).\nTo explain a node inside the graph, pass the output too: "
-                    f"explain(node, output).")
+            return "\n".join(self._seed())
         lines = [f"Chain rule at {n[node]} ({n[node]} = {n.number(node.data)}), gradient of {n[root]}:"]
         lhs = f"  {n.partial(root, node)} = "
         pad = " " * (len(lhs) - 2) + "= "
@@ -314,7 +343,7 @@ class Explanation:
         """Markdown: a header, the equations as display math, the ledger as a table, notes, paths."""
         n, node = self.notation, self.node
         if not self.contributions:
-            return f"$$\n{self.latex}\n$$\n\n{_md(self.text.splitlines()[0])}"
+            return f"$$\n{self.latex}\n$$\n\n{_md(self._seed()[0])}"
         parts = [f"**Chain rule at {_code(n[node])}** ({_code(n[node])} = {n.number(node.data)}), "
                  f"gradient of {_code(n[self.root])}", f"$$\n{self.latex}\n$$",
                  "where " + "; ".join(_code(d) for d in self._definitions())]
@@ -339,6 +368,13 @@ class Explanation:
         return self.markdown
 
     # -- pieces -----------------------------------------------------------------------
+    def _seed(self) -> list[str]:
+        """What the output's own explanation says: the seed, and how to explain an inner node."""
+        n, root = self.notation, self.root
+        return [f"{n.partial(root, root)} = 1: {n[root]} is the output, where backprop starts (the seed).",
+                "To explain a node inside the graph, give the output as well: its gradient is what "
+                "flows back to the node."]
+
     def _definitions(self) -> list[str]:
         """``y = sigmoid(z)`` for each consumer whose name does not already say it."""
         n = self.notation
@@ -420,15 +456,6 @@ def _factor(rule: str) -> str:
 def _columns(rows: list[tuple[str, ...]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-
-
-def _md(text: str) -> str:
-    """Text safe in Markdown: no HTML, no table breaks."""
-    return html.escape(text, quote=False).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
-
-
-def _code(text: str) -> str:
-    return "`" + text.replace("`", "'") + "`"
 
 
 # -- building it ---------------------------------------------------------------------

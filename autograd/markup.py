@@ -55,19 +55,25 @@ def one_line(text: str) -> str:
 
 
 # A backslash and "$" become character references: written as "\\" and "\$" they could pair up
-# with a neighbour into a math delimiter ("\\[", "$$") for Jupyter, which finds math before Markdown.
+# with a neighbour into a math delimiter ("\\[", "$$") for Jupyter, which finds math before
+# Markdown; a backtick too, as simple scanners take "\`" for the start of a code span.
 _MARKDOWN = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "&#92;", "$": "&#36;",
-                           **{ch: "\\" + ch for ch in "`*_|[]#~"}})
+                           "`": "&#96;", **{ch: "\\" + ch for ch in "*_|~"}})
+_LINK = re.compile(r"\](?=[(\[:])")  # "](", "][", "]:" make links; x[0] is left as written
+_BLOCK = re.compile(r"^( *)(#|[-+](?![\d.])|\d{1,9}(?=[.)](?: |$)))")  # a heading or list item in a list item
 
 
 def markdown(text: str) -> str:
     r"""``text`` as one line of literal Markdown (CommonMark, GitHub tables, Jupyter): no HTML, no
-    emphasis, link, code, math or table cell comes out of it.
+    emphasis, link, code, math, heading, list or table cell comes out of it.
 
-    >>> print(markdown("*x* `y`\n\n<b>$z$</b>"))
-    \*x\* \`y\`  &lt;b&gt;&#36;z&#36;&lt;/b&gt;
+    >>> print(markdown("*x* `y`\n\n<b>$z$</b> [a](b) x[0]"))
+    \*x\* &#96;y&#96;  &lt;b&gt;&#36;z&#36;&lt;/b&gt; [a\](b) x[0]
+    >>> print(markdown("# h"), markdown("1. item"), markdown("-0.5"))
+    \# h 1\. item -0.5
     """
-    return one_line(text).translate(_MARKDOWN)
+    text = _LINK.sub("\\\\]", one_line(text).translate(_MARKDOWN))
+    return _BLOCK.sub(lambda m: m[0] + "\\" if m[2][0].isdigit() else m[1] + "\\" + m[2], text)
 
 
 def markdown_code(text: str) -> str:

@@ -150,6 +150,15 @@ def test_report_shows_in_notebooks_and_as_data():
     json.dumps(data)
 
 
+def test_labels_never_break_the_markdown_of_a_report():
+    x, w = Value(0.5, label="new\nline <b>`|`</b>"), Value(-2.0, label="w")
+    markdown = ag.gradcheck(lambda a, b: (a * b).tanh(), [x, w], per_op=True)._repr_markdown_()
+    rows = [line for line in markdown.splitlines() if line.startswith("|")]
+    assert len(rows) == 2 + 2 + 2 + 3                      # header, rule, 2 inputs; header, rule, 3 local rows
+    assert all(line.endswith("|") for line in rows) and "<b>" not in markdown and "`" not in markdown
+    assert "| new line &lt;b&gt;&#96;\\|&#96;&lt;/b&gt; | -0.83994868 |" in markdown
+
+
 def test_html_escapes_labels():
     report = ag.gradcheck(lambda x: x * 2, [Value(1.0, label="<b>")])
     assert "&lt;b&gt;" in report._repr_html_() and "<b>" not in report._repr_html_()

@@ -107,7 +107,11 @@ def test_the_output_itself_is_the_seed():
     n = one_hidden_layer()
     e = explain(n["loss"])
     assert e.grad == 1.0 and e.contributions == ()
-    assert "∂L/∂L = 1" in e.text and "explain(node, output)" in e.text
+    assert e.text.splitlines() == [
+        "∂L/∂L = 1: L is the output, where backprop starts (the seed).",
+        "To explain a node inside the graph, give the output as well: its gradient is what flows back "
+        "to the node."]                                  # reads right in Python and in the CLI alike
+    assert e.markdown.endswith("\n\n∂L/∂L = 1: L is the output, where backprop starts (the seed).")
 
 
 def test_a_trace_can_stand_for_the_output():
@@ -151,7 +155,38 @@ def test_labels_cannot_inject_html_into_markdown():
     md = explain(x, y).markdown
     outside_code = re.sub(r"`[^`]*`", "", md)          # code spans show their text literally
     assert "<img" not in outside_code and "<script" not in outside_code
-    assert "\\lt script" in explain(x, y).latex
+    assert "\\lt \\text{script}\\gt" in explain(x, y).latex
+
+
+LATEX_LABELS = {"z^h": "z^h", "W_{io}": "W_{io}", "\\hat{y}": "\\hat{y}", "x_1'": "x_1'",  # written in LaTeX
+                "x\\": "\\text{x}\\backslash ", "a^": "\\text{a}\\hat{}", "}{": "\\}\\{",
+                "\\end{aligned}": "\\backslash \\text{end}\\{\\text{aligned}\\}",
+                "\\def\\x": "\\backslash \\text{def}\\backslash \\text{x}",
+                "blank\n\nline": "\\text{blank  line}", "50% $": "\\text{50}\\%\\text{ }\\$"}
+
+
+@pytest.mark.parametrize("label", LATEX_LABELS)
+def test_labels_are_written_in_latex_as_given_only_when_that_is_safe(label):
+    x = Value(1.0, label=label)
+    y = x * 2; y.label = "y"
+    latex = explain(x, y).latex
+    assert f"\\frac{{\\partial y}}{{\\partial {LATEX_LABELS[label]}}}" in latex
+    assert latex.count("\\end{aligned}") == 1 and "\n\n" not in latex
+
+
+@pytest.mark.parametrize("label", ["new\nline <b>x</b>", "`", "a|b", "\\[x\\]", "$$", "[a](javascript:x)",
+                                   "# h", "1. x", "- y", "*em* _em_ ~s~"])
+def test_labels_never_break_the_markdown(label):
+    x = Value(1.0, label=label)
+    y = (x * 2 + x).tanh(); y.label = label                  # a ledger and path lines, with the label
+    md = explain(x, y).markdown
+    body = re.sub(r"\$\$\n.*?\n\$\$", "", md, flags=re.S)       # the equations
+    text = re.sub(r"`[^`\n]*`", "", body)                   # code spans
+    assert not re.search(r"[`<$]|(?<!\\)\]\(", text) and "\\\\" not in body   # no HTML, link or math
+    for line in text.splitlines():
+        assert not re.match(r"(#|[-+*] |\d\. )", line.removeprefix("- ")), line   # no heading or list
+    rows = [line for line in text.splitlines() if line.startswith("|")]
+    assert len(rows) == 5 and all(len(re.findall(r"(?<!\\)\|", row)) == 7 for row in rows)
 
 
 def test_bad_input_is_named():

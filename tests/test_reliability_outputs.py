@@ -186,33 +186,22 @@ def test_any_single_line_label_keeps_latex_and_markdown_well_formed(label):
     check_markdown(e.markdown)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a label with a newline breaks the Markdown of explain: the code "
-                                       "span is cut and the label's markup becomes live HTML (explaining.py) "
-                                       "(reported)")
 @pytest.mark.parametrize("label", ["a\n\n<b>bold</b>", "blank\n\nline"])
 def test_labels_with_newlines_keep_markdown_well_formed(label):
     x, w, y = graph(label)
     check_markdown(ag.explain(x, y).markdown)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a label with a blank line puts a blank line inside the $$ LaTeX "
-                                       "block of explain, which ends display math (explaining.py) (reported)")
 def test_labels_with_newlines_keep_latex_in_one_block():
     x, w, y = graph("blank\n\nline")
     check_latex(ag.explain(x, y).latex)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a backtick in a label is not escaped in the ledger table and "
-                                       "path lines of explain's Markdown: stray code spans swallow table cells "
-                                       "and lines (explaining.py _md) (reported)")
 def test_a_backtick_in_a_label_keeps_markdown_well_formed():
     x, w, y = graph("`")
     check_markdown(ag.explain(x, y).markdown)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: labels that look like LaTeX are passed through raw, so a label "
-                                       "ending in a backslash or holding \\end{aligned} breaks explain's "
-                                       "LaTeX block (explaining.py _latex_label) (reported)")
 @pytest.mark.parametrize("label", ["x\\", "\\end{aligned}"])
 def test_labels_that_look_like_latex_cannot_break_the_block(label):
     x, w, y = graph(label)
@@ -242,8 +231,6 @@ def test_hostile_labels_in_gradcheck_reports(label):
     assert str(report).count("\n") >= 2
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a label with a newline cuts a row of the gradcheck Markdown table "
-                                       "(checking.py _md keeps newlines) (reported)")
 def test_gradcheck_markdown_table_rows_stay_whole_with_newlines_in_labels():
     x, w = Value(0.5, label="new\nline"), Value(-2.0, label="w")
     report = ag.gradcheck(lambda a, b: (a * b).tanh(), [x, w])
