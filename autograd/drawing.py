@@ -38,6 +38,7 @@ import graphviz
 from .backprop import topological_order
 from .diagnostics import diagnose
 from .errors import GlassgradError, OperandError, describe
+from .explaining import Notation
 from .markup import visible
 from .value import Value
 
@@ -69,6 +70,7 @@ _GRAD_COLOUR, _EDGE_LABEL_COLOUR, _HIGHLIGHT = "#a0306a", "#1f5fbf", "#d62728"
 _CLUSTER_FILL = ("#f6f6f6", "#ebebeb")  # outermost box, boxes inside it
 _EDGE_MARK = f' color="{_HIGHLIGHT}" fontcolor="{_HIGHLIGHT}" penwidth=2.5'
 _RING = 3  # points of red around a highlighted box; a plain box has as much blank margin instead
+_SHOWN_OPERANDS = 4  # operands of sum and dot written out in a tooltip
 
 
 def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_grad: bool = True,
@@ -133,11 +135,11 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     """
     _check_value(root, "root")
     _check_options(rankdir, number_format, max_nodes, timeout, title, start, number_width)
-    index = _select(root, start, max_nodes)
+    index, outside = _select(root, start, max_nodes)
     kinds = _kinds(index, root, parameters)
     paths = _clusters(index, cluster)
     marks = _Marks(index, highlight, highlight_edges, highlight_ops)
-    shown = _Shown(number_format, values, grads, names, number_width)
+    shown = _Shown(number_format, values, grads, names, number_width, {**outside, **index})
 
     graph_attr = {"rankdir": rankdir, "fontname": _FONT, "nodesep": "0.25", "ranksep": "0.35"}
     if title:  # an empty title is no title: "<B></B>" is a syntax error to Graphviz
@@ -151,7 +153,7 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     edges = []  # after all nodes, so that no edge declares a node outside its box
     for node, i in index.items():
         body = boxes.get(paths.get(node)).body
-        tip = _quoted(f"{kinds[node]} {shown.name(node)}")
+        tip = _quoted(f"{kinds[node]} {shown.notation.operand(node)}")
         body.append(f"\tv{i} [label={_value_label(node, kinds[node], shown, show_grad, node in marks.boxes)}"
                     f" id=v{i} tooltip={tip}]\n")
         if not node.parents:
@@ -266,17 +268,20 @@ class Drawing:
 
 # -- which nodes, of which kind, in which box -----------------------------------
 
-def _select(root: Value, start: Value | None, max_nodes: int) -> dict[Value, int]:
-    """The nodes to draw, each with its position in ``topological_order(root)``."""
+def _select(root: Value, start: Value | None, max_nodes: int) -> tuple[dict[Value, int], dict[Value, int]]:
+    """The nodes to draw, and the operands of theirs not drawn (with ``start``), each with its
+    position in ``topological_order(root)``."""
     if start is None:
         if _count_up_to(root, max_nodes) > max_nodes:
             raise GraphTooLarge(
                 f"draw: the graph of {_describe(root)} has more than max_nodes={max_nodes} values; "
                 f"draw the part near the output with start=<a node>, group it with cluster=..., "
                 f"or raise max_nodes")
-        return {node: i for i, node in enumerate(topological_order(root))}
+        return {node: i for i, node in enumerate(topological_order(root))}, {}
     on_path: dict[Value, int] = {}
+    position: dict[Value, int] = {}
     for i, node in enumerate(topological_order(root)):
+        position[node] = i
         if node is start or any(p in on_path for p in node.parents):
             on_path[node] = i
     if start not in on_path:
@@ -286,7 +291,8 @@ def _select(root: Value, start: Value | None, max_nodes: int) -> dict[Value, int
         raise GraphTooLarge(f"draw: the part from {_describe(start)} to {_describe(root)} has "
                             f"{len(on_path)} values, more than max_nodes={max_nodes}; choose a "
                             f"start nearer the output or raise max_nodes")
-    return on_path
+    outside = {p: position[p] for node in on_path for p in node.parents if p not in on_path}
+    return on_path, outside
 
 
 def _count_up_to(root: Value, limit: int) -> int:
@@ -451,18 +457,19 @@ class _Marks:
 
 class _Shown:
     """What the drawing says about a node: its name, its data and grad (or their overrides) in
-    the chosen format, what it is called in a tooltip, and the room its numbers take. Each text
-    is made once per node."""
+    the chosen format, and the room its numbers take; ``notation`` (explain's) writes the nodes
+    of the tooltips. Each text is made once per node."""
 
-    def __init__(self, number_format: str, values, grads, names, number_width: int | None):
+    def __init__(self, number_format: str, values, grads, names, number_width: int | None,
+                 named: dict[Value, int]):
         self.format = number_format
         self.values = _check_mapping(values, "values")
         self.grads = _check_mapping(grads, "grads")
         self.names = _check_names(names)
         self._data: dict[Value, str] = {}
         self._titles: dict[Value, str | None] = {}
-        self._names: dict[Value, str] = {}
-        self._formulas: dict[Value, str] = {}
+        titles = None if self.names is None else {node: self.title(node) for node in named}
+        self.notation = Notation(named, number_format, names=titles, max_operands=_SHOWN_OPERANDS)
         # the room reserved, in points, so that a number of number_width characters (or "?") always fits
         self.number_room = self.edge_room = None
         if number_width is not None:
@@ -519,28 +526,6 @@ class _Shown:
         self._titles[node] = title = name or node.label or None
         return title
 
-    def name(self, node: Value) -> str:
-        """A node in a tooltip: its name or label, else its formula ``(w * x)``, else its value."""
-        title = self.title(node)
-        if title:
-            return title
-        text = self._names.get(node)
-        if text is None:
-            text = self._names[node] = f"({self.formula(node)})" if node.parents else self.data(node)
-        return text
-
-    def operand(self, node: Value) -> str:
-        """A node as an operand in a formula: its name or label, else its value."""
-        return self.title(node) or self.data(node)
-
-    def formula(self, node: Value) -> str:
-        """The op applied to its operands, from the op table: ``sigmoid(z)``, ``w * x``."""
-        text = self._formulas.get(node)
-        if text is None:
-            names = [self.operand(p) for p in node.parents[:5]]
-            args = ", ".join(names[:4]) + (", ..." if len(node.parents) > 4 else "")
-            text = self._formulas[node] = _fill(node.op_def.text, names, node, self.data(node), args)
-        return text
 
 
 def _value_label(node: Value, kind: str, shown: _Shown, show_grad: bool, marked: bool) -> str:
@@ -572,9 +557,7 @@ def _op_attrs(node: Value, i: int, index: dict, shown: _Shown, marked: bool) -> 
     warnings it will show, so the layout does not change when they appear."""
     known = shown.known(node)
     notes = diagnose(node) if known or shown.number_room is not None else []
-    tip = f"{shown.formula(node)} = {shown.data(node)}"
-    if shown.title(node):
-        tip = f"{shown.title(node)} = {tip}"
+    tip = f"{shown.notation.definition(node)} = {shown.data(node)}"
     hidden = sum(1 for p in node.parents if p not in index)
     if hidden:
         tip += f"\n{hidden} operand(s) not drawn"
@@ -617,22 +600,10 @@ def _line_room(size: float) -> int:
     return math.ceil(1.4 * size)
 
 
-def _fill(template: str, names: list[str], node: Value, out: str, args: str) -> str:
-    """An op-table template with the operands' names; the template as is if it wants more."""
-    const = "" if node.const is None else format(node.const, "g")
-    try:
-        return template.format(*names, c=const, out=out, args=args)
-    except (IndexError, KeyError):
-        return template
-
-
 def _edge_rule(node: Value, k: int, shown: _Shown, local: str) -> str:
-    """``d y / d z = y(1 - y) = 0.25``: the local derivative's rule from the op table, and its value."""
-    op = node.op_def
-    names = [shown.operand(p) for p in node.parents[:2]] if op.kind != "nary" else []
-    rule = op.rule_text[min(k, len(op.rule_text) - 1)]
-    rule = _fill(rule, names, node, shown.name(node), "")
-    return f"d {shown.name(node)} / d {shown.name(node.parents[k])} = {rule} = {local}"
+    """``∂y/∂z = y(1 - y) = 0.25``: the local derivative's rule from the op table, and its value."""
+    n = shown.notation
+    return f"{n.partial(node, node.parents[k])} = {n.rule(node, k)} = {local}"
 
 
 def _legend_label() -> str:

@@ -23,6 +23,8 @@ the tracer shares.
 from __future__ import annotations
 
 import re
+import itertools
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
@@ -55,10 +57,15 @@ class ExplainError(GlassgradError, ValueError):
 class Notation:
     """How the nodes of one graph are written: a name per node, op expressions and local rules.
 
-    A node is named by its label; an unlabelled leaf by its number (a constant); an unlabelled
-    op node by its expression over its parents' names while that stays short (``w * x``),
-    otherwise ``n7`` (its position in the topological order). Label your nodes for the
-    clearest explanations.
+    A node is named by its label (or by ``names``); an unlabelled leaf by its number (a
+    constant); an unlabelled op node by its expression over its parents' names while that
+    stays short (``w * x``), otherwise ``n7`` (its position in the topological order). Label
+    your nodes for the clearest explanations.
+
+    ``order`` holds the nodes in topological order, or maps each node to its position in
+    it: then only those nodes are named (a node whose operands are not among them is
+    ``n7``), as ``draw(start=...)`` does for part of a graph. ``max_operands`` shortens the
+    operand list of an n-ary op (``sum``, ``dot``) in expressions to that many and "...".
 
     >>> from autograd import Value, topological_order
     >>> w, x = Value(0.5, label="w"), Value(2.0, label="x")
@@ -66,28 +73,39 @@ class Notation:
     >>> names = Notation(topological_order(y))
     >>> names[y], names.rule(y.parents[0], 1), names.rule(y.parents[0], 1, numbers=True)
     ('tanh(w * x)', 'w', '0.5')
+    >>> Notation(topological_order(y), names={w: "weight"})[y]
+    'tanh(weight * x)'
+    >>> Notation({y: 3, y.parents[0]: 2})[y.parents[0]]     # its operands w, x are not named here
+    'n2'
     """
 
-    def __init__(self, order: Sequence[Value], number_format: str = ".4g", max_name: int = 16):
+    def __init__(self, order: Iterable[Value] | Mapping[Value, int], number_format: str = ".4g",
+                 max_name: int = 16, *, names: Mapping[Value, str | None] | None = None,
+                 max_operands: int | None = None):
         self.number_format = number_format
+        self.max_operands = max_operands
         self.text: dict = {}
         self.latex: dict = {}
         self._composite: dict = {}  # node named by an expression -> its precedence (see _precedence)
         self._generated: set = set()  # nodes named n7: no expression is built on them
-        for k, node in enumerate(order):
-            if node.label:
-                self.text[node], self.latex[node] = node.label, _latex_label(node.label)
+        numbered = (sorted(order.items(), key=lambda item: item[1]) if isinstance(order, Mapping)
+                    else zip(order, itertools.count()))
+        for node, k in numbered:
+            label = names.get(node) if names else None
+            label = label or node.label
+            if label:
+                self.text[node], self.latex[node] = label, _latex_label(label)
             elif not node.parents:
                 self.text[node] = self.latex[node] = self.number(node.data)
+            elif (all(p in self.text and p not in self._generated for p in node.parents)
+                  and (max_operands is None or len(node.parents) <= max_operands)
+                  and len(self.expression(node)) <= max_name):
+                self.text[node], self.latex[node] = self.expression(node), self.expression(node, latex=True)
+                self._composite[node] = 1 if node.op_def.kind == "nary" and node.const \
+                    else _precedence(node.op_def.text)
             else:
-                expr = self.expression(node)
-                if len(expr) <= max_name and not any(p in self._generated for p in node.parents):
-                    self.text[node], self.latex[node] = expr, self.expression(node, latex=True)
-                    self._composite[node] = 1 if node.op_def.kind == "nary" and node.const \
-                        else _precedence(node.op_def.text)
-                else:
-                    self.text[node], self.latex[node] = f"n{k}", f"n_{{{k}}}"
-                    self._generated.add(node)
+                self.text[node], self.latex[node] = f"n{k}", f"n_{{{k}}}"
+                self._generated.add(node)
 
     def __getitem__(self, node: Value) -> str:
         return self.text[node]
@@ -114,14 +132,14 @@ class Notation:
             if i >= 2 * n:
                 return "1"
             partner = node.parents[i + n if i < n else i - n]
-            return self._operand(partner, latex, numbers)
+            return self.operand(partner, latex, numbers)
         return self._fill(rules[min(i, len(rules) - 1)], node, latex, numbers)
 
     def partial(self, of: Value, wrt: Value, *, latex: bool = False) -> str:
         """``∂y/∂z`` (LaTeX ``\\frac{\\partial y}{\\partial z}``)."""
         if latex:
-            return f"\\frac{{\\partial {self._operand(of, True)}}}{{\\partial {self._operand(wrt, True)}}}"
-        return f"∂{self._operand(of)}/∂{self._operand(wrt)}"
+            return f"\\frac{{\\partial {self.operand(of, True)}}}{{\\partial {self.operand(wrt, True)}}}"
+        return f"∂{self.operand(of)}/∂{self.operand(wrt)}"
 
     def definition(self, node: Value) -> str:
         """``z = w * x + b`` (just the name for a leaf)."""
@@ -131,7 +149,8 @@ class Notation:
         expr = self.expression(node)
         return name if expr == name else f"{name} = {expr}"
 
-    def _operand(self, node: Value, latex: bool = False, numbers: bool = False) -> str:
+    def operand(self, node: Value, latex: bool = False, numbers: bool = False) -> str:
+        """``node`` written as an operand: its name, in parentheses if it is an expression (``(w * x)``)."""
         return self._wrapped(node, latex, numbers)[0]
 
     def _wrapped(self, node: Value, latex: bool, numbers: bool) -> tuple[str, bool]:
@@ -167,7 +186,9 @@ class Notation:
         if numbers:
             out = self._wrap_number(node.data)
         else:
-            out = self._operand(node, latex) if node in self.text else "?"
+            out = self.operand(node, latex) if node in self.text else "?"
+        if self.max_operands is not None and len(plain) > self.max_operands:
+            plain[self.max_operands:] = ["\\dots" if latex else "..."]
         return template.format(*operands, c=const, out=out, args=", ".join(plain))
 
 
@@ -387,7 +408,7 @@ class Explanation:
 
     def _ledger_rows(self) -> list[tuple[str, ...]]:
         n, root, node = self.notation, self.root, self.node
-        rows = [("use", "consumer", f"upstream ∂{n._operand(root)}/∂c",
+        rows = [("use", "consumer", f"upstream ∂{n.operand(root)}/∂c",
                  f"local ∂c/∂{n[node]}", "contribution", "sum so far")]
         for k, c in enumerate(self.contributions[:_LEDGER_ROWS], 1):
             rows.append((str(k), f"{n.definition(c.consumer)} (operand {c.index + 1})",
@@ -407,10 +428,10 @@ class Explanation:
                  f"path{'s' * (count != 1)} from {n[self.root]} to {n[self.node]} of the product "
                  f"of the local derivatives along it:"]
         for path in self.paths:
-            walk = n._operand(self.root)
+            walk = n.operand(self.root)
             for c, i in path.edges:  # "←[2]" marks the 2nd operand when a consumer uses a node twice
                 arrow = f" ←[{i + 1}] " if c.parents.count(c.parents[i]) > 1 else " ← "
-                walk += arrow + n._operand(c.parents[i])
+                walk += arrow + n.operand(c.parents[i])
             factors = " · ".join(n._wrap_number(c.local_grads[i]) for c, i in path.edges)
             lines.append(f"    {walk}: {factors} = {n.number(path.product)}")
         total = sum(p.product for p in self.paths)

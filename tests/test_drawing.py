@@ -186,13 +186,28 @@ def test_every_op_in_the_table_draws_and_renders():
         assert b"<svg" in render(d.source, RENDERERS[0].values[0])
 
 
-def test_tooltips_spell_out_formulas_and_derivative_rules():
+def test_tooltips_spell_out_formulas_and_derivative_rules_in_explains_notation():
     w, x, b, y = sigmoid_neuron()
     dot = Dot(ag.draw(y).source)
     assert dot.nodes["o2"]["tooltip"] == "w * x = 1"
-    assert dot.nodes["o5"]["tooltip"] == "y = sigmoid(0) = 0.5"
-    assert dot.edge("e2_0")[2]["tooltip"] == "d (w * x) / d w = x = 2"
-    assert dot.edge("e5_0")[2]["tooltip"] == "d y / d (1 + b) = y(1 - y) = 0.25"
+    assert dot.nodes["o5"]["tooltip"] == "y = sigmoid(w * x + b) = 0.5"   # unlabelled operands by name
+    assert dot.nodes["v4"]["tooltip"] == "value (w * x + b)"
+    assert dot.edge("e2_0")[2]["tooltip"] == "∂(w * x)/∂w = x = 2"
+    assert dot.edge("e5_0")[2]["tooltip"] == "∂y/∂(w * x + b) = y(1 - y) = 0.25"
+    assert "∂y/∂(w * x + b) = " in ag.explain(y.parents[0], y).text   # the same words as explain
+    xs = [Value(float(k), label=f"x{k}") for k in range(6)]
+    s = ag.dot(xs, xs[::-1]) * 2; s.label = "s"                 # a long operand list, and a node named n6
+    dot = Dot(ag.draw(s).source)
+    assert dot.nodes["o6"]["tooltip"] == "n6 = dot(x0, x1, x2, x3, ...) = 20"
+    assert dot.nodes["o7"]["tooltip"] == "s = n6 * 2 = 40"
+    assert dot.edge("e6_1")[2]["tooltip"] == "∂n6/∂x1 = x4 = 4"          # dot's rule: the partner's name
+
+
+def test_a_part_of_a_graph_names_what_it_leaves_out_by_position():
+    w, x, b, y = sigmoid_neuron()
+    dot = Dot(ag.draw(y, start=b).source)
+    assert dot.nodes["o4"]["tooltip"] == "n4 = n2 + b = 0\\n1 operand(s) not drawn"
+    assert dot.edge("e5_0")[2]["tooltip"] == "∂y/∂n4 = y(1 - y) = 0.25"
 
 
 def test_colours_tell_inputs_parameters_constants_and_output_apart():
@@ -278,7 +293,7 @@ def test_names_put_the_texts_names_on_unlabelled_nodes_and_in_tooltips():
     dot = Dot(ag.draw(y, names={z: "z", wx: "n2"}).source)
     assert dot.text("v4") == "z data 0 grad 0.25" and dot.text("v2") == "n2 data 1 grad 0.25"
     assert dot.nodes["o4"]["tooltip"] == "z = n2 + b = 0"
-    assert dot.edge("e5_0")[2]["tooltip"] == "d y / d z = y(1 - y) = 0.25"
+    assert dot.edge("e5_0")[2]["tooltip"] == "∂y/∂z = y(1 - y) = 0.25"
     dot = Dot(ag.draw(y, names=lambda n: "weight" if n is w else None).source)   # None keeps the label
     assert dot.text("v0") == "weight data 0.5 grad 0.5" and dot.text("v1") == "x data 2 grad 0.125"
     with pytest.raises(ag.OperandError, match="names gave int 3 for the node w = 0.5; expected a str"):
