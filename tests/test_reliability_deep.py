@@ -350,3 +350,19 @@ def test_a_model_with_1e5_parameters_saves_and_loads_exactly(tmp_path):
     assert out.data == model(x).data
     out.backward()                                  # a 10**5-parameter graph backpropagates
     assert all(math.isfinite(p.grad) for p in again.parameters())
+
+
+@pytest.mark.timeout(180)
+def test_explain_trace_and_gradcheck_of_a_leaf_used_20000_times():
+    n = 20_000
+    x = Value(0.5, label="x")
+    s = ag.sum([x * (1 + k % 3) for k in range(n)])
+    s.label = "s"
+    e = ag.explain(x, s)
+    assert e.grad == float(sum(1 + k % 3 for k in range(n)))
+    assert len(e.contributions) == n and e.paths is None
+    assert len(e.text) < 20_000 and len(e.markdown) < 20_000 and "more uses" in e.text
+    t = ag.trace(s)
+    assert len(t) == (n + 1) + 1 + 2 * n and t.grads[x] == e.grad    # forward, seed, backward steps
+    report = ag.gradcheck(lambda v: ag.sum([v * (1 + k % 3) for k in range(2000)]), [0.5], per_op=True)
+    assert report.ok and len(report.op_rows) == 2 * 2000 and len(str(report)) < 20_000
