@@ -34,7 +34,7 @@ ROOT = HERE.parent
 MODES = {
     "full": {"runs": 5, "chain": [10**3, 10**4, 10**5], "chain_ours_only": [10**6],
              "wide": [10**4, 10**5, 10**6], "demo_points": 100, "draw": (24, [48, 48, 1]),
-             "memory_max_n_others": 10**4, "torch_max_n": 10**5},
+             "memory_max_n_others": 10**4, "torch_max_n": 10**6},
     "quick": {"runs": 5, "chain": [10**3, 10**4], "chain_ours_only": [10**5],
               "wide": [10**4, 10**5], "demo_points": 100, "draw": (24, [48, 48, 1]),
               "memory_max_n_others": 10**4, "torch_max_n": 10**4},
