@@ -291,7 +291,8 @@ def test_symbolic_tools_on_a_deep_graph_work_or_refuse_clearly(depth):
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("shape", ["deep", "wide"])
+@pytest.mark.parametrize("shape", ["deep", pytest.param("wide", marks=pytest.mark.skipif(
+    HUGE is None, reason="a 2000-operand node takes seconds to lay out: GLASSGRAD_HUGE=1 or explore"))])
 def test_draw_right_at_its_guard_renders_a_well_formed_svg(shape):
     """2000 values is the most draw takes by default: that graph must render (or time out clearly)."""
     import xml.etree.ElementTree as ET
