@@ -326,3 +326,43 @@ def test_explain_of_an_overflowing_gradient_is_a_clear_error():
     x, y = overflowing_graph()
     with pytest.raises(ag.BackwardError, match="overflowed"):
         ag.explain(x, y)
+
+
+# -- optimizers: a step on extreme gradients is whole or nothing ------------------------------------------
+
+huge_or_tiny = st.one_of(finite, st.sampled_from([1e308, -1e308, 5e-324, 0.0, -0.0, 1e-300, 1e300]))
+
+
+@settings(max_examples=2 * settings.default.max_examples)
+@given(kind=st.sampled_from(["sgd", "momentum", "decay", "adam"]),
+       lr=st.one_of(st.floats(1e-6, 10.0), st.sampled_from([1e300, 1e308, 5e-324])),
+       start=st.lists(huge_or_tiny, min_size=3, max_size=3),
+       grads=st.lists(st.lists(huge_or_tiny, min_size=3, max_size=3), min_size=1, max_size=4))
+def test_an_optimizer_step_keeps_every_parameter_finite_or_changes_nothing(kind, lr, start, grads):
+    import nn
+
+    params = [Value(v, label=f"w{i}") for i, v in enumerate(start)]
+    make = {"sgd": lambda: nn.optim.SGD(params, lr=lr), "momentum": lambda: nn.optim.SGD(params, lr=lr, momentum=0.9),
+            "decay": lambda: nn.optim.SGD(params, lr=lr, weight_decay=0.1),
+            "adam": lambda: nn.optim.Adam(params, lr=lr)}[kind]
+    try:
+        opt = make()
+    except nn.InputError:
+        return
+    import copy
+
+    def state():   # the optimizer's own numbers (momentum, moments, step count), whatever it calls them
+        return copy.deepcopy({k: v for k, v in vars(opt).items() if k != "params"})
+
+    for step in grads:
+        before, kept = [p.data for p in params], state()
+        for p, g in zip(params, step):
+            p.grad = g
+        try:
+            opt.step()
+        except (nn.InputError, ag.OpError) as e:
+            assert [p.data for p in params] == before, "a failed step changed parameters"
+            assert state() == kept, "a failed step changed the optimizer's state"
+            assert "\n" not in str(e)
+            return
+        assert all(type(p.data) is float and math.isfinite(p.data) for p in params), [p.data for p in params]
