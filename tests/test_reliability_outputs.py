@@ -254,3 +254,14 @@ def test_repr_and_errors_with_hostile_labels(label):
     with pytest.raises(ag.GlassgradError) as info:
         ag.explain(v, Value(1.0, label=label))
     assert label in str(info.value) or not label
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("label", ["<script>alert(1)</script>", "</div><img src=x onerror=alert(1)>", "new\nline"])
+def test_hostile_labels_in_the_filmstrip_and_a_single_frame(label):
+    x, w, y = graph(label)
+    t = ag.trace(y)
+    for fragment in (t.filmstrip(every=3)._repr_html_(), t._repr_html_()):
+        tags = _Tags()
+        tags.feed(fragment)
+        assert "script" not in tags.tags and "img" not in tags.tags and not tags.handlers and not tags.urls
