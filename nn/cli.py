@@ -758,7 +758,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _report(e, io.err)
     _restore(args, hidden)
     try:
-        return args.run(args, io)
+        code = args.run(args, io)
+        io.out.flush()  # a full disk or a closed pipe shows up here, not at interpreter exit
+        return code
     except GlassgradError as e:
         return _report(e, io.err)
     except KeyboardInterrupt:
@@ -766,6 +768,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `glassgrad ... | head`: the reader left; say nothing more
         _silence_stdout()
+        return EXIT_FAILED
+    except OSError as e:  # stdout on a full disk, EIO...: one line, then nothing more to write
+        _silence_stdout()
+        print(f"glassgrad: cannot write the output: {e.strerror or e}", file=io.err)
         return EXIT_FAILED
 
 

@@ -135,9 +135,6 @@ def test_an_output_file_on_a_full_disk_is_a_one_line_error(tmp_path):
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.xfail(strict=True, reason="bug: when stdout cannot be written (a full disk, EIO) the command shows "
-                                       "a traceback of OSError; only BrokenPipeError is handled (nn/cli.py main) "
-                                       "(reported)")
 def test_stdout_on_a_full_disk_is_a_one_line_error(tmp_path):
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full here")
