@@ -15,6 +15,7 @@ derivative at 0 is 0, and ``abs`` is ``Abs``, whose derivative ``sign`` is 0 at 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Iterable
 
@@ -22,7 +23,7 @@ from .backprop import topological_order
 from .errors import GlassgradError, OperandError
 from .value import Value
 
-__all__ = ["to_sympy", "sympy_grad", "SympyNotFound", "SIMPLIFY_UP_TO"]
+__all__ = ["to_sympy", "sympy_grad", "SympyNotFound", "SympyTooDeep", "SIMPLIFY_UP_TO"]
 
 
 SIMPLIFY_UP_TO = 40
@@ -31,6 +32,21 @@ SIMPLIFY_UP_TO = 40
 
 class SympyNotFound(GlassgradError, ImportError):
     """sympy is not installed."""
+
+
+class SympyTooDeep(GlassgradError, ValueError):
+    """sympy recursed too deeply on an expression as deep as a long graph."""
+
+
+@contextmanager
+def _sympy_depth(what: str):
+    """sympy walks expressions recursively: turn its RecursionError into one clear error."""
+    try:
+        yield
+    except RecursionError:
+        raise SympyTooDeep(f"{what}: the expression is nested too deeply for sympy, which recurses "
+                           f"over it; cut it at labelled nodes with symbols_for='labels', or use a "
+                           f"smaller graph (autograd.grad and gradcheck have no such limit)") from None
 
 
 def _sympy():
@@ -62,7 +78,8 @@ def to_sympy(root: Value, *, symbols_for: str | Iterable[Value] = "leaves"):
     >>> to_sympy(L, symbols_for=[z])
     -log(1/(1 + exp(-z)))
     """
-    return _translate(root, symbols_for)[0]
+    with _sympy_depth("to_sympy"):
+        return _translate(root, symbols_for)[0]
 
 
 def sympy_grad(root: Value, wrt: Value):
@@ -79,14 +96,15 @@ def sympy_grad(root: Value, wrt: Value):
     """
     sp = _sympy()
     nodes = [n for n in topological_order(root) if n.is_leaf and n.label]
-    expr, symbols = _translate(root, [*nodes, wrt])
-    if wrt not in symbols:  # root does not depend on wrt
-        return sp.Integer(0), 0.0
-    derivative = sp.diff(expr, symbols[wrt])
-    if sp.count_ops(derivative) <= SIMPLIFY_UP_TO:
-        derivative = sp.simplify(derivative)
-    point = {symbol: _number(sp, node.data) for node, symbol in symbols.items()}
-    value = derivative.evalf(30, subs=point)
+    with _sympy_depth("sympy_grad"):
+        expr, symbols = _translate(root, [*nodes, wrt])
+        if wrt not in symbols:  # root does not depend on wrt
+            return sp.Integer(0), 0.0
+        derivative = sp.diff(expr, symbols[wrt])
+        if sp.count_ops(derivative) <= SIMPLIFY_UP_TO:
+            derivative = sp.simplify(derivative)
+        point = {symbol: _number(sp, node.data) for node, symbol in symbols.items()}
+        value = derivative.evalf(30, subs=point)
     try:
         return derivative, float(value)
     except TypeError:

@@ -271,9 +271,6 @@ def test_expression_length_limits_refuse_clearly_and_quickly():
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.xfail(strict=True, reason="bug: to_sympy / sympy_grad of a graph a few hundred nodes deep raise "
-                                       "RecursionError from inside sympy instead of a clear GlassgradError "
-                                       "(symbolic.py) (reported)")
 @pytest.mark.parametrize("depth", [300, 3000])
 def test_symbolic_tools_on_a_deep_graph_work_or_refuse_clearly(depth):
     pytest.importorskip("sympy")
