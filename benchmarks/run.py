@@ -448,7 +448,7 @@ def report(suite: Suite, started: datetime.datetime, seconds: float, load: tuple
         "each in its own worker process.",
     ]
     for e in missing:
-        lines.append(f"- **{e} is not installed: its rows are skipped** "
+        lines.append(f"- **{e} is not available (not installed, or left out): its rows are skipped** "
                      f"({'pip install micrograd==0.1.0, the bench extra' if e == 'micrograd' else 'pip install torch'}).")
     lines += ["", "## Targets", "",
               "Measured with Python's cyclic collector on, as any program runs; in brackets, the same with the "
@@ -504,6 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="repetitions per row (default 5; smoke 2)")
     parser.add_argument("--only", nargs="+", choices=["chain", "wide", "demo", "draw"], help="some workloads")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when installed")
+    parser.add_argument("--no-micrograd", action="store_true", help="leave micrograd out even when installed")
     parser.add_argument("--out", type=Path, help="where to write the Markdown results "
                         "(default benchmarks/RESULTS.md; --quick and --smoke write nothing unless given)")
     parser.add_argument("--json", type=Path, help="also write every measurement as JSON here")
@@ -512,7 +513,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or (HERE / "RESULTS.md" if mode_name == "full" else None)
 
     engines = {"glassgrad"}
-    if importlib.util.find_spec("micrograd") is not None:
+    if not args.no_micrograd and importlib.util.find_spec("micrograd") is not None:
         engines.add("micrograd")
     if not args.no_torch and importlib.util.find_spec("torch") is not None:
         engines.add("torch")
