@@ -97,7 +97,7 @@ def backward(root: "Value", grad: float = 1.0) -> None:
                 f"backward: the gradient at node {describe(node)} (op {node.op or 'leaf'!r}) "
                 f"overflowed to {g!r}; the graph multiplies very large local derivatives")
         # the loop of the module docstring, unrolled for one and two parents (nearly every
-        # node): a third faster than zip on unfused networks
+        # node): 20% faster than zip on unfused networks
         parents = node.parents
         n = len(parents)
         if n == 1:
