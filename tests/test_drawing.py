@@ -328,6 +328,25 @@ def test_with_number_width_highlights_and_unknown_numbers_move_nothing(program):
     assert layout(unknown.source, program) == layout(known.source, program)
 
 
+def reused_sum(n):
+    """x + x + ... + x, n terms: one value feeding ops at n different depths."""
+    x = Value(1.5, label="x")
+    y = x
+    for _ in range(n - 1):
+        y = y + x
+    return y
+
+
+@pytest.mark.skipif(DOT is None, reason="Graphviz's dot is not installed")
+def test_a_value_used_many_times_lays_out_quickly_and_ordinary_graphs_do_not_move():
+    for root in (sigmoid_neuron()[3], mlp_2_4_1()[1], mlp_2_4_1(fused=False)[1], reused_sum(10)):
+        source = ag.draw(root).source
+        assert "nslimit=20" in source
+        assert layout(source, DOT) == layout(re.sub(r" nslimit=\d+", "", source), DOT)
+    assert "<svg" in ag.draw(reused_sum(60), timeout=10).svg()   # 0.7 s; 46 s without nslimit
+    assert "nslimit=5" in ag.draw(reused_sum(130)).source   # past 250 boxes and ops: a smaller limit
+
+
 def test_node_and_edge_ids_follow_the_topological_order():
     w, x, b, y = sigmoid_neuron()
     d = ag.draw(y)
