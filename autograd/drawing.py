@@ -102,8 +102,8 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     of names, outermost first, for nested boxes) chooses them, False draws none;
     ``start`` draws only the nodes on paths from ``start`` to ``root``; graphs with more
     than ``max_nodes`` values are refused with :class:`GraphTooLarge` before any work;
-    ``title`` goes on top (``""`` or None: no title); ``legend`` adds a key to the colours; ``timeout`` (seconds)
-    bounds rendering.
+    ``title`` goes on top (``""`` or None: none); ``legend`` adds a key to the colours;
+    ``timeout`` (seconds) bounds rendering.
 
     Highlighting (in red) comes in three parts, so that a picture can point at exactly
     one thing: ``highlight`` rings the boxes of the given values (not the ops that made
@@ -114,7 +114,9 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
 
     ``names`` (a mapping ``node -> str`` or a function returning a str or None) puts a
     name on top of a box in place of its label: give unlabelled nodes the names your
-    text uses for them (``Trace`` passes the ``n7`` and ``w * x`` of its steps).
+    text uses for them (``Trace`` passes the ``n7`` and ``w * x`` of its steps). Tooltips
+    spell out each op's formula and each edge's rule as ``explain`` writes them, with
+    these names (an unlabelled node by its short expression ``w * x``, else ``n7``).
 
     ``number_width`` reserves room for numbers of that many characters (and for the
     warnings an op will show once its value is known), so that drawings of one graph in
@@ -532,7 +534,6 @@ class _Shown:
                                f"{_describe(node)}; expected a str (or None to keep the label)")
         self._titles[node] = title = name or node.label or None
         return title
-
 
 
 def _value_label(node: Value, kind: str, shown: _Shown, show_grad: bool, marked: bool) -> str:

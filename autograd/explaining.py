@@ -22,8 +22,8 @@ the tracer shares.
 
 from __future__ import annotations
 
-import re
 import itertools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
@@ -99,8 +99,8 @@ class Notation:
                 self.text[node] = self.latex[node] = self.number(node.data)
             elif (all(p in self.text and p not in self._generated for p in node.parents)
                   and (max_operands is None or len(node.parents) <= max_operands)
-                  and len(self.expression(node)) <= max_name):
-                self.text[node], self.latex[node] = self.expression(node), self.expression(node, latex=True)
+                  and len(expr := self.expression(node)) <= max_name):
+                self.text[node], self.latex[node] = expr, self.expression(node, latex=True)
                 self._composite[node] = 1 if node.op_def.kind == "nary" and node.const \
                     else _precedence(node.op_def.text)
             else:

@@ -238,13 +238,12 @@ class Filmstrip:
 
     def _repr_html_(self) -> str:
         strip = f"gg{next(_strips)}"
-        self.trace.svgs(self.steps)
         cells = "".join(
             f'<div style="flex: 0 0 auto; max-width: 32em; border: 1px solid #ddd; padding: .4em;">'
             f'<div style="font-family: monospace; font-size: .85em; margin: .2em 0;">'
             f'{_text(self.trace.steps[k].text)}</div>'
-            f'{_scaled(inline_svg(self.trace.svg(k), f"{strip}-f{k}-"))}</div>'
-            for k in self.steps)
+            f'{_scaled(inline_svg(svg, f"{strip}-f{k}-"))}</div>'
+            for k, svg in zip(self.steps, self.trace.svgs(self.steps)))
         return f'<div style="display: flex; flex-wrap: wrap; gap: .5em;">{cells}</div>'
 
     def __repr__(self) -> str:

@@ -40,7 +40,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from .backprop import topological_order
 from .diagnostics import diagnose
@@ -369,18 +369,24 @@ class Trace:
         """``step 4 of 9 · backward``: the caption of frame ``k``."""
         return f"step {k + 1} of {len(self.steps)} · {self.steps[k].kind}"
 
-    def svg(self, k: int | None = None, **draw_options) -> str:
+    def svg(self, k: int | None = None, **draw_options: Any) -> str:
         """Frame ``k`` as SVG text, drawn with ``draw_options`` (each drawing is rendered once, then kept)."""
         k = self._cursor if k is None else self._index(k, "svg")
         return self.svgs([k], **draw_options)[0]
 
-    def svgs(self, ks: Iterable[int], **draw_options) -> list[str]:
+    def svgs(self, ks: Iterable[int], **draw_options: Any) -> list[str]:
         """Frames ``ks`` as SVG text; the ones not rendered yet are rendered side by side."""
         return [svg for _, svg in self.rendered_frames(ks, **draw_options)]
 
-    def rendered_frames(self, ks: Iterable[int], **draw_options) -> list[tuple["Drawing", str]]:
+    def rendered_frames(self, ks: Iterable[int], **draw_options: Any) -> list[tuple["Drawing", str]]:
         """Frames ``ks`` drawn with ``draw_options`` (see :meth:`frame`), each with its SVG text.
-        The drawings not rendered yet are rendered side by side; renders are kept by DOT text."""
+        The drawings not rendered yet are rendered side by side; renders are kept by DOT text.
+
+        >>> from autograd import Value, trace
+        >>> t = trace(Value(2.0, label="x").exp())
+        >>> [(d.highlighted, svg[:4]) for d, svg in t.rendered_frames([0, -1], rankdir="TB")]
+        [(['e1_0', 'o1', 'r1', 'v1'], '<?xm'), (['e1_0', 'o1', 'r1', 'v0', 'v1'], '<?xm')]
+        """
         ks = [self._index(k, "svgs") for k in ks]
         drawings = [self.frame(k, **draw_options) for k in ks]
         keys = [hashlib.blake2b(d.source.encode("utf-8"), digest_size=16).digest()
@@ -399,7 +405,7 @@ class Trace:
                              f"as text: print(trace)")
 
     # -- steppers --------------------------------------------------------------------------
-    def to_html(self, path=None, **draw_options) -> str:
+    def to_html(self, path=None, **draw_options: Any) -> str:
         """One self-contained HTML page stepping through every frame; written to ``path`` if given.
 
         The page needs no network: all frames are inline SVG, with Prev/Next buttons and the
