@@ -17,6 +17,7 @@ is freed by reference counting alone.
 from __future__ import annotations
 
 import functools
+import inspect
 import numbers
 import threading
 from typing import Callable, Iterable, TypeVar
@@ -512,9 +513,15 @@ class no_grad:
     """
 
     def __init__(self, func: Callable | None = None):
-        self._func = func
         if func is not None:
+            if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
+                # other tasks run on this thread while it awaits: the switch would leak into them
+                raise TypeError(f"no_grad cannot decorate the async function {func.__qualname__}; "
+                                f"use 'with no_grad():' around the work inside it")
+            if inspect.isgeneratorfunction(func):
+                func = _generator_without_grad(func)
             functools.update_wrapper(self, func)
+        self._func = func
 
     def __enter__(self) -> "no_grad":
         global _open_blocks
@@ -541,6 +548,30 @@ class no_grad:
         if obj is None or self._func is None:
             return self
         return functools.partial(self.__call__, obj)
+
+
+def _generator_without_grad(func: Callable) -> Callable:
+    """``func`` (a generator function) whose body runs under no_grad each time it resumes,
+    and only then: between two ``next`` calls the caller's own setting holds."""
+    @functools.wraps(func)
+    def resumed_without_grad(*args, **kwargs):
+        gen = func(*args, **kwargs)
+        send, value = gen.send, None
+        while True:
+            try:
+                with no_grad():
+                    item = send(value)
+            except StopIteration as done:
+                return done.value
+            try:
+                value = yield item
+                send = gen.send
+            except GeneratorExit:
+                gen.close()
+                raise
+            except BaseException as e:  # thrown in by the caller: pass it on to the body
+                value, send = e, gen.throw
+    return resumed_without_grad
 
 
 from .backprop import backward as _backward, zero_grad as _zero_grad  # noqa: E402  (cycle-free: backward needs no Value)

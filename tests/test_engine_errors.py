@@ -84,8 +84,11 @@ def test_backward_on_something_odd(call, words):
 def test_an_overflowing_gradient_is_an_error_not_an_inf():
     v = Value(1e-300, label="tiny")
     r = (v * 1e300) * 1e300     # the data (1e300) is finite, but d r / d v = 1e600 is not
+    v.grad = 0.25                # from an earlier pass
     with pytest.raises(BackwardError, match="overflow"):
         r.backward()
+    assert v.grad == 0.25        # a failed pass changes nothing: no inf left behind
+    assert all(n.grad == 0.0 for n in ag.topological_order(r) if n.parents)
     with pytest.raises(BackwardError, match="overflow"):
         ag.grad(r * 10, v)
 

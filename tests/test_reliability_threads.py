@@ -214,7 +214,7 @@ def test_deep_graphs_in_threads(busy_switching):
 
 
 def test_the_garbage_collector_is_left_as_it_was_found():
-    """The traversal pauses the cyclic GC while it walks; it must hand back the switch as it found it."""
+    """The engine never switches the cyclic GC (a process-wide setting shared by every thread)."""
     gc.enable()
     out, leaves = build(3)
     out.backward()
@@ -230,9 +230,6 @@ def test_the_garbage_collector_is_left_as_it_was_found():
         gc.enable()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: topological_order re-enables the cyclic GC when it finishes even if "
-                                       "another thread disabled it meanwhile (backprop.py: gc.enable() in a "
-                                       "finally) (reported)")
 def test_a_gc_disable_made_while_a_walk_runs_is_not_undone():
     """Stands in for another thread calling gc.disable() while this one walks a graph: a node whose
     parents are read in the middle of the walk does it, deterministically."""
@@ -258,39 +255,30 @@ def test_a_gc_disable_made_while_a_walk_runs_is_not_undone():
         gc.enable()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: concurrent topological_order calls can leave the cyclic GC off for "
-                                       "good: a walk that finds it already off still calls gc.disable(), and may "
-                                       "do so after the walk that turned it off has turned it back on "
-                                       "(backprop.py) (reported)")
-def test_concurrent_walks_never_leave_the_collector_off(monkeypatch):
-    """The interleaving, replayed deterministically: thread A's walk has paused the collector when
-    this walk checks it; A finishes (and turns it back on) before this walk's gc.disable().
-    With real threads this happened in 17 of 40 runs of the first test of this file."""
-    import autograd.backprop as backprop
+def test_concurrent_walks_never_touch_the_collector(monkeypatch):
+    """Several threads walk graphs at once: none may switch the collector, so none can leave it off
+    (an earlier engine paused it during the walk, and racing walks left it off in 17 of 40 runs)."""
+    def refuse(*args):
+        raise AssertionError("the engine switched the cyclic GC")
 
-    class OtherThreadFinishes:
-        def isenabled(self):
-            return False               # A's walk is running: the collector is paused
+    monkeypatch.setattr(gc, "disable", refuse)
+    monkeypatch.setattr(gc, "enable", refuse)
+    out, leaves = build(3)
+    results = []
 
-        def disable(self):
-            gc.enable()                # ...A finishes first and resumes it...
-            gc.disable()               # ...then this walk pauses it
+    def work():
+        ag.topological_order(out)
+        results.append(ag.grad(out, leaves))
 
-        def enable(self):
-            gc.enable()
-
-    gc.enable()
-    monkeypatch.setattr(backprop, "gc", OtherThreadFinishes())
-    try:
-        ag.topological_order(Value(1.0) * 2)
-        assert gc.isenabled()
-    finally:
-        gc.enable()
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.backward()
+    assert len(results) == 4 and all(r == results[0] for r in results)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: @no_grad on a generator function (or an async def) is silently a "
-                                       "no-op: the block is left as soon as the generator object is made, so the "
-                                       "body builds graphs (value.py no_grad.__call__) (reported)")
 def test_no_grad_on_a_generator_function_applies_while_it_runs():
     x = Value(2.0)
 
@@ -300,3 +288,26 @@ def test_no_grad_on_a_generator_function_applies_while_it_runs():
             yield x * k
 
     assert all(v.is_leaf for v in scaled())
+
+
+def test_no_grad_refuses_an_async_function_clearly():
+    with pytest.raises(TypeError, match="async"):
+        @ag.no_grad
+        async def scaled():
+            return None
+
+
+def test_no_grad_on_a_generator_leaves_the_caller_free_between_items():
+    x = Value(2.0)
+
+    @ag.no_grad
+    def items():
+        yield x * 2
+        yield x * 3
+
+    it = items()
+    first = next(it)
+    between = x * 4                         # the caller's own code, between two items
+    second = next(it)
+    assert first.is_leaf and second.is_leaf and not between.is_leaf
+
