@@ -17,7 +17,9 @@ Each step is the loop the course writes by hand::
 
 from __future__ import annotations
 
+import gc
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
@@ -74,7 +76,8 @@ class History:
 
 def fit(model, data, loss: Callable, optimizer: Optimizer, epochs: int, batch_size: int | None = None,
         progress: bool = True, *, l2: float = 0.0, schedule: Schedule | None = None,
-        threshold: float | None = None, shuffle: bool = True, seed: int | None = 0) -> History:
+        threshold: float | None = None, shuffle: bool = True, seed: int | None = 0,
+        pause_gc: bool = True) -> History:
     """Train ``model`` on ``data = (X, y)`` for ``epochs`` epochs; return the :class:`History`.
 
     ``batch_size=None`` trains full-batch (one step per epoch); otherwise each epoch
@@ -83,6 +86,10 @@ def fit(model, data, loss: Callable, optimizer: Optimizer, epochs: int, batch_si
     ``l2 * sum(p * p)`` to the loss; ``schedule`` is stepped after every epoch.
     Accuracy splits the classes at ``threshold`` (by default the loss's own: 0 for
     scores and logits, 0.5 for ``bce``; else halfway between the labels).
+
+    ``pause_gc`` pauses Python's cyclic garbage collector during each step (the engine's
+    graphs are freed by reference counting; the collector would only rescan them): a step is
+    up to twice as fast. The collector runs as usual between steps.
 
     The progress bar (``tqdm.auto``, which also draws in notebooks) shows loss and
     accuracy; ``progress=False`` is silent. Everything -- data, labels against the
@@ -130,16 +137,10 @@ def fit(model, data, loss: Callable, optimizer: Optimizer, epochs: int, batch_si
                 batch = order[start:start + size]
                 xb = [rows[i] for i in batch]
                 yb = [targets[i] for i in batch]
-                outputs = [model(x) for x in xb]
-                value = loss(outputs, yb)
-                if l2:
-                    value = value + _losses.l2(params, l2)
-                optimizer.zero_grad()
-                value.backward()
-                optimizer.step()
-                total += value.data * len(batch)
-                if split is not None:
-                    right += _losses.count_correct(outputs, yb, split)
+                with _collector_paused(pause_gc):
+                    batch_loss, batch_right = _step(model, xb, yb, loss, optimizer, params, l2, split)
+                total += batch_loss * len(batch)
+                right += batch_right
             record = Epoch(epoch + 1, total / n, right / n if split is not None else None, lr)
             history.epochs.append(record)
             if progress:
@@ -152,6 +153,42 @@ def fit(model, data, loss: Callable, optimizer: Optimizer, epochs: int, batch_si
     finally:
         bar.close()
     return history
+
+
+def _step(model, xb: list, yb: list[float], loss: Callable, optimizer: Optimizer, params, l2: float,
+          split: float | None) -> tuple[float, int]:
+    """One optimizer step on a batch: (its loss, how many it got right). The step's graph is
+    freed when this returns."""
+    outputs = [model(x) for x in xb]
+    value = loss(outputs, yb)
+    if l2:
+        value = value + _losses.l2(params, l2)
+    optimizer.zero_grad()
+    value.backward()
+    optimizer.step()
+    right = _losses.count_correct(outputs, yb, split) if split is not None else 0
+    return value.data, right
+
+
+@contextmanager
+def _collector_paused(pause: bool):
+    """Pause Python's cyclic garbage collector for one training step (when ``pause``).
+
+    A step builds tens of thousands of nodes and frees them all when it ends, by reference
+    counting alone: the engine makes no reference cycles. But CPython starts a collection
+    every few hundred allocations, so without the pause it rescans the half-built graph again
+    and again and finds nothing to free (about 40% of an unfused MLP step). The collector is
+    resumed after the step, so cycles that your own code makes are still collected. Only a
+    collector that was on is paused, and each pause resumes only what it paused.
+    """
+    collecting = pause and gc.isenabled()
+    if collecting:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _threshold(loss, targets: list[float], threshold: float | None) -> float | None:

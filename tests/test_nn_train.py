@@ -121,3 +121,23 @@ def test_learning_rate_zero_is_refused_before_training():
     model = nn.MLP(2, [4, 1], seed=0)
     with pytest.raises(nn.InputError, match="learning rate lr must be > 0, got 0.0"):
         nn.fit(model, data.xor(), losses.bce_with_logits, optim.SGD(model, lr=0.0), epochs=1)
+
+
+def test_pausing_the_collector_changes_nothing_but_speed():
+    import gc
+
+    X, y = nn.data.xor()
+    runs = []
+    for pause in (True, False):
+        model = nn.MLP(2, [4, 1], activation="sigmoid", output_activation="sigmoid", seed=0)
+        opt = nn.optim.SGD(model.parameters(), lr=2.0)
+        runs.append([e.loss for e in nn.fit(model, (X, y), nn.losses.bce, opt, epochs=5, progress=False,
+                                            pause_gc=pause).epochs])
+    assert runs[0] == runs[1]
+    assert gc.isenabled()                         # resumed after every step
+    gc.disable()
+    try:
+        nn.fit(model, (X, y), nn.losses.bce, opt, epochs=2, progress=False)
+        assert not gc.isenabled()                 # a collector the learner switched off stays off
+    finally:
+        gc.enable()
