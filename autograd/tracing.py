@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from .backprop import topological_order
 from .diagnostics import diagnose
-from .errors import GlassgradError, OperandError
+from .errors import BackwardError, GlassgradError, OperandError, describe
 from .explaining import Notation, chain_rule_rows
 from .value import Value
 
@@ -216,6 +216,9 @@ class Trace:
         get = grads.get
         for node in reversed(self.order):
             g = get(node, 0.0)
+            if g - g != 0.0:  # the same refusal as backward and grad: never show an inf gradient
+                raise BackwardError(f"trace: the gradient at node {describe(node)} overflowed to {g!r}; "
+                                    f"the graph multiplies very large local derivatives")
             for i, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
                 grads[parent] = after = get(parent, 0.0) + local * g
                 steps.append(BackwardStep(len(steps), node, self, i, g, local, local * g, after))

@@ -308,9 +308,6 @@ def test_a_failed_backward_leaves_no_infinite_grad_behind():
     assert all(math.isfinite(n.grad) for n in ag.topological_order(y)), x.grad
 
 
-@pytest.mark.xfail(strict=True, reason="bug: trace() of a graph whose gradient overflows shows inf as the "
-                                       "gradient, where backward and grad raise BackwardError (tracing.py) "
-                                       "(reported)")
 def test_trace_of_an_overflowing_gradient_is_a_clear_error_not_inf():
     x, y = overflowing_graph()
     try:
