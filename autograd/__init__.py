@@ -26,7 +26,7 @@ _TOOLS = {
     "gradcheck": "checking", "GradcheckError": "checking", "GradcheckReport": "checking",
     "check_formula": "checking", "FormulaCheck": "checking",
     "gradcheck_ops": "checking", "KinkWarning": "checking",
-    "parse": "expression", "build": "expression", "ExpressionError": "expression",
+    "parse": "expression", "build": "expression", "ExpressionError": "expression", "Expr": "expression",
     "to_sympy": "symbolic",
     "diagnose": "diagnostics",
     "TraceError": "tracing", "ExplainError": "explaining",

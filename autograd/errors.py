@@ -13,7 +13,7 @@ class OpError(GlassgradError, ValueError, ArithmeticError):
     """An op got inputs outside its domain, or its result is not a finite real number.
 
     Example: ``Value(0.0, label="x").log()`` raises
-    ``OpError: log: log needs an input > 0; got x = 0.0``.
+    ``OpError: log: log needs an input > 0; got log(x=0.0)``.
     """
 
 
@@ -25,10 +25,13 @@ class BackwardError(GlassgradError, ValueError):
     """``backward`` or ``grad`` was asked for something it cannot do."""
 
 
-def describe(x) -> str:
-    """How an operand is named in an error: ``x = 0.0`` for a labelled Value, ``0.0`` otherwise."""
+def describe(x, sep: str = " = ") -> str:
+    """How a value is named in an error: ``x = 0.0`` for a labelled Value, ``0.0`` otherwise.
+
+    ``sep=""`` writes ``x=0.0``, for inside an expression: ``log(x=0.0)``.
+    """
     label = getattr(x, "label", None)
     data = getattr(x, "data", x)
     if label:
-        return f"{label} = {data!r}"
+        return f"{label}{sep}{data!r}"
     return repr(data)

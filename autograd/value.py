@@ -22,7 +22,7 @@ import numbers
 import threading
 from typing import Callable, Iterable, TypeVar
 
-from .errors import OpError, OperandError
+from .errors import OpError, OperandError, describe
 from .ops import OPS, Op
 
 __all__ = ["Value", "sum", "dot", "bce_with_logits", "no_grad", "is_grad_enabled"]
@@ -391,15 +391,11 @@ def _op_error(op: Op, operands: tuple, const, cause: BaseException) -> OpError:
         reason = "the result is too large for a float"
     else:
         reason = op.domain or "math domain error"
-    shown = [_operand(v) for v in operands[:4]]
+    shown = [describe(v, sep="=") for v in operands[:4]]
     if len(operands) > 4:
         shown.append(f"... {len(operands)} operands")
     expr = op.text.format(*shown, c=repr(const), args=", ".join(shown))
     return OpError(f"{op.family}: {reason}; got {expr}")
-
-
-def _operand(v: Value) -> str:
-    return f"{v.label}={v.data!r}" if v.label else repr(v.data)
 
 
 _ADD, _SUB, _MUL, _DIV, _POW = (OPS[n] for n in ("add", "sub", "mul", "div", "pow"))
@@ -459,6 +455,8 @@ def dot(ws: Iterable[Value | Number], xs: Iterable[Value | Number],
         datas = [v.data for v in operands]
     if len(ws) != len(xs):
         raise OperandError(f"dot: ws and xs must have the same length, got {len(ws)} and {len(xs)}")
+    if not ws:
+        raise OperandError("dot: needs at least one weight and input, got two empty sequences")
     c = 0.0
     if bias is not None:
         if isinstance(bias, Value):

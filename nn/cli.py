@@ -45,8 +45,7 @@ from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
 import autograd as ag
-from autograd import GlassgradError, OpError, OperandError, Value
-from autograd.expression import Expr, ExpressionError, Name, build, parse
+from autograd import Expr, ExpressionError, GlassgradError, OpError, OperandError, Value, build, parse
 
 __all__ = ["main", "build_parser", "parse_at", "load_formula", "Formula", "run_demo", "DemoResult",
            "UsageError", "exit_code", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE"]
@@ -86,11 +85,9 @@ def exit_code(error: BaseException) -> int:
     >>> exit_code(UsageError("x")), exit_code(ag.OpError("log of 0"))
     (2, 1)
     """
-    from autograd.drawing import GraphTooLarge
-
     from .errors import InputError
 
-    usage = (UsageError, ExpressionError, OperandError, GraphTooLarge, InputError,
+    usage = (UsageError, ExpressionError, OperandError, ag.GraphTooLarge, InputError,
              ag.TraceError, ag.ExplainError)
     return EXIT_USAGE if isinstance(error, usage) else EXIT_FAILED
 
@@ -181,7 +178,7 @@ def _name(text: str, option: str) -> str:
         expr = parse(text)
     except ExpressionError as e:
         raise UsageError(f"{option}: {_clip(text)} is not a name ({e.message})") from None
-    if not isinstance(expr, Name):
+    if expr.names != (str(expr),):  # a formula that is just one name
         raise UsageError(f"{option}: {_clip(text)} is not a name (names look like w, x_1, ŷ or W1[0,1])")
     return expr.name
 
@@ -464,16 +461,18 @@ def run_demo(out: str | os.PathLike, *, epochs: int = 100, samples: int = 100, s
         f"{dataset} ({len(X)} samples, labels 0/1): BCE on the output score, Adam, {epochs} full-batch steps")
     started = time.perf_counter()
     loss_fn = nn.losses.bce_with_logits
-    history = nn.fit(model, (X, y), loss_fn, optimizer, epochs=epochs, progress=progress, l2=1e-4)
+    l2 = 1e-4
+    history = nn.fit(model, (X, y), loss_fn, optimizer, epochs=epochs, progress=progress, l2=l2)
     trained = time.perf_counter() - started
     with ag.no_grad():
         outputs = [model(x) for x in X]
         losses = [loss_fn(o, t).data for o, t in zip(outputs, y)]
         loss = loss_fn(outputs, y).data
         accuracy = nn.losses.accuracy(outputs, y, threshold=model.decision_threshold)
+    penalty = l2 * math.fsum(p.data * p.data for p in model.parameters())
     right = round(accuracy * len(X))
-    say(f"trained in {trained:.1f} s: final loss {loss:.4f} (mean BCE over the {len(X)} samples), "
-        f"accuracy {accuracy:.1%} ({right} of {len(X)})")
+    say(f"trained in {trained:.1f} s: final loss {loss + penalty:.4f} (mean BCE over the {len(X)} samples "
+        f"{loss:.4f} + L2 penalty {penalty:.4f}), accuracy {accuracy:.1%} ({right} of {len(X)})")
 
     files: list[tuple[Path, str]] = []
     skipped: list[str] = []

@@ -151,7 +151,7 @@ def bce(y_hat, y) -> Value:
             terms.append(_log(1.0 - p))
         else:
             terms.append(_log(p) * t + _log(1.0 - p) * (1.0 - t))
-    return -terms[0] if len(terms) == 1 else -ag.sum(terms) / len(terms)
+    return -_mean(terms)
 
 
 def _log(p: Value) -> Value:
@@ -221,7 +221,7 @@ def zero_one(scores, y, threshold: float = 0.0) -> Value:
     for s, label in zip(outs, ys):
         predicted = (s - t if t else s).step()  # +1 or -1
         terms.append(1.0 - predicted if label == 1.0 else predicted + 1.0)  # 0 if right, 2 if wrong
-    return terms[0] / 2.0 if len(terms) == 1 else ag.sum(terms) / (2.0 * len(terms))
+    return _mean(terms) / 2.0
 
 
 def l2(params, alpha: float = 1e-4) -> Value:

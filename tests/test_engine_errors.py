@@ -51,6 +51,7 @@ def test_math_errors_name_the_op_and_the_values(make, words):
     (lambda: Value(1.0, label=3), ["label", "int"]),
     (lambda: ag.dot([Value(1.0)], [1.0, 2.0]), ["dot", "1 and 2"]),
     (lambda: ag.dot([Value(1.0)], ["x"]), ["dot", "str"]),
+    (lambda: ag.dot([], []), ["dot", "at least one"]),
     (lambda: ag.sum(Value(1.0)), ["sum", "single Value"]),
     (lambda: ag.sum(3), ["sum", "iterable", "int"]),
 ])
@@ -91,6 +92,8 @@ def test_an_overflowing_gradient_is_an_error_not_an_inf():
     assert all(n.grad == 0.0 for n in ag.topological_order(r) if n.parents)
     with pytest.raises(BackwardError, match="overflow"):
         ag.grad(r * 10, v)
+    with pytest.raises(BackwardError, match="overflow"):
+        ag.grad(r * 10, v, create_graph=True)
 
 
 def test_errors_are_also_the_builtin_kinds_people_catch():
