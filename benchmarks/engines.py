@@ -25,7 +25,36 @@ def demo_learning_rate(step: int) -> float:
     return 1.0 - 0.9 * (step % 100) / 100
 
 
-class Glassgrad:
+def _set_weights(model, weights: list) -> None:
+    """Give a micrograd-shaped MLP (glassgrad's has the same layers/neurons/w/b) these weights."""
+    for layer, layer_weights in zip(model.layers, weights):
+        for neuron, (w, b) in zip(layer.neurons, layer_weights):
+            for p, value in zip(neuron.w, w):
+                p.data = value
+            neuron.b.data = b
+
+
+class _Engine:
+    """The workloads every engine runs the same way, given how it makes a leaf (``make_leaf``)."""
+
+    make_leaf = None  # the engine's Value class, or a function making a leaf tensor
+
+    def chain(self, n: int, variant: str = ""):
+        x = self.make_leaf(1.0)
+        y = x
+        for _ in range(n):
+            y = y * _CHAIN_MUL + _CHAIN_ADD
+        return x, y
+
+    def wide(self, n: int, variant: str = ""):
+        leaf = self.make_leaf
+        return sum(leaf(1.0) * leaf(2.0) for _ in range(n))
+
+    def backward(self, root) -> None:
+        root.backward()
+
+
+class Glassgrad(_Engine):
     """This project's engine (``autograd``) and its networks (``nn``)."""
 
     name = "glassgrad"
@@ -35,7 +64,7 @@ class Glassgrad:
         import nn
 
         self.ag, self.nn = autograd, nn
-        self.Value = autograd.Value
+        self.Value = self.make_leaf = autograd.Value
         self.models: dict = {}
 
     def version(self) -> str:
@@ -46,23 +75,12 @@ class Glassgrad:
         except importlib.metadata.PackageNotFoundError:
             return "working tree"
 
-    # -- chain and wide --------------------------------------------------------------------------
-    def chain(self, n: int, variant: str = ""):
-        x = self.Value(1.0)
-        y = x
-        for _ in range(n):
-            y = y * _CHAIN_MUL + _CHAIN_ADD
-        return x, y
-
+    # -- wide: one n-ary sum node, or micrograd's chain of binary + ---------------------------
     def wide(self, n: int, variant: str = ""):
-        V = self.Value
-        products = [V(1.0) * V(2.0) for _ in range(n)]
         if variant == "+":
-            return sum(products)
-        return self.ag.sum(products)
-
-    def backward(self, root) -> None:
-        root.backward()
+            return super().wide(n)
+        V = self.Value
+        return self.ag.sum([V(1.0) * V(2.0) for _ in range(n)])
 
     def grad_of(self, leaf) -> float:
         return leaf.grad
@@ -73,11 +91,7 @@ class Glassgrad:
     # -- the demo step ------------------------------------------------------------------------------
     def demo_setup(self, key: str, weights: list, fused: bool) -> None:
         model = self.nn.MLP(2, [16, 16, 1], activation="relu", seed=0, fused=fused)
-        for layer, layer_weights in zip(model.layers, weights):
-            for neuron, (w, b) in zip(layer.neurons, layer_weights):
-                for p, value in zip(neuron.w, w):
-                    p.data = value
-                neuron.b.data = b
+        _set_weights(model, weights)
         self.models[key] = (model, model.parameters())
 
     def demo_forward(self, key: str, X: list, y: list):
@@ -115,7 +129,7 @@ class Glassgrad:
         return self.ag.trace(root)
 
 
-class Micrograd:
+class Micrograd(_Engine):
     """micrograd 0.1.0 (``pip install micrograd==0.1.0``, the ``bench`` extra), used as its demo uses it."""
 
     name = "micrograd"
@@ -124,26 +138,13 @@ class Micrograd:
         from micrograd import engine, nn
 
         self.Value, self.mnn = engine.Value, nn
+        self.make_leaf = engine.Value
         self.models: dict = {}
 
     def version(self) -> str:
         import importlib.metadata
 
         return importlib.metadata.version("micrograd")
-
-    def chain(self, n: int, variant: str = ""):
-        x = self.Value(1.0)
-        y = x
-        for _ in range(n):
-            y = y * _CHAIN_MUL + _CHAIN_ADD
-        return x, y
-
-    def wide(self, n: int, variant: str = ""):
-        V = self.Value
-        return sum(V(1.0) * V(2.0) for _ in range(n))
-
-    def backward(self, root) -> None:
-        root.backward()
 
     def grad_of(self, leaf) -> float:
         return leaf.grad
@@ -159,11 +160,7 @@ class Micrograd:
 
     def demo_setup(self, key: str, weights: list, fused: bool) -> None:
         model = self.mnn.MLP(2, [16, 16, 1])
-        for layer, layer_weights in zip(model.layers, weights):
-            for neuron, (w, b) in zip(layer.neurons, layer_weights):
-                for p, value in zip(neuron.w, w):
-                    p.data = value
-                neuron.b.data = b
+        _set_weights(model, weights)
         self.models[key] = (model, model.parameters())
 
     def demo_forward(self, key: str, X: list, y: list):
@@ -198,7 +195,7 @@ class Micrograd:
         raise NotImplementedError("micrograd has no tracer")
 
 
-class Torch:
+class Torch(_Engine):
     """PyTorch with 0-d float64 tensors, driven by the same Python loops as micrograd's demo."""
 
     name = "torch"
@@ -208,6 +205,7 @@ class Torch:
 
         torch.set_num_threads(1)  # scalars gain nothing from threads; the machine is shared
         self.torch = torch
+        self.make_leaf = self._leaf
         self.models: dict = {}
 
     def version(self) -> str:
@@ -215,20 +213,6 @@ class Torch:
 
     def _leaf(self, x: float, grad: bool = True):
         return self.torch.tensor(x, dtype=self.torch.float64, requires_grad=grad)
-
-    def chain(self, n: int, variant: str = ""):
-        x = self._leaf(1.0)
-        y = x
-        for _ in range(n):
-            y = y * _CHAIN_MUL + _CHAIN_ADD
-        return x, y
-
-    def wide(self, n: int, variant: str = ""):
-        leaf = self._leaf
-        return sum(leaf(1.0) * leaf(2.0) for _ in range(n))
-
-    def backward(self, root) -> None:
-        root.backward()
 
     def grad_of(self, leaf) -> float:
         return float(leaf.grad)
