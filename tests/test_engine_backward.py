@@ -286,3 +286,39 @@ def test_a_deleted_million_node_chain_is_freed_without_a_crash():
 def test_nodes_use_slots():
     assert not hasattr(Value(1.0), "__dict__")
     assert not hasattr(Value(1.0) * 2, "__dict__")
+
+
+def test_topological_order_is_the_textbook_depth_first_post_order_on_random_graphs():
+    import random
+
+    def textbook(root):  # the recursive definition, fine on small graphs
+        order, seen = [], set()
+
+        def visit(node):
+            if id(node) in seen:
+                return
+            seen.add(id(node))
+            for p in node.parents:
+                visit(p)
+            order.append(node)
+        visit(root)
+        return order
+
+    rng = random.Random(0)
+    for _ in range(500):
+        nodes = [Value(rng.uniform(-1, 1)) for _ in range(rng.randint(1, 4))]
+        for _ in range(rng.randint(0, 25)):
+            a, kind = rng.choice(nodes), rng.random()
+            if kind < 0.3:
+                n = a.tanh()                       # chains of one-parent nodes
+            elif kind < 0.45:
+                n = a * 2
+            elif kind < 0.75:
+                n = a * rng.choice(nodes)           # shared nodes, a*a
+            elif kind < 0.85:
+                n = ag.sum(rng.sample(nodes, min(len(nodes), rng.randint(1, 4))))
+            else:
+                m = rng.randint(1, 3)
+                n = ag.dot([rng.choice(nodes) for _ in range(m)], [rng.choice(nodes) for _ in range(m)])
+            nodes.append(n)
+        assert ag.topological_order(nodes[-1]) == textbook(nodes[-1])
