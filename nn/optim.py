@@ -191,8 +191,8 @@ class Schedule:
 
     def step(self) -> float:
         """Advance one epoch; returns the new learning rate."""
+        self.optimizer.lr = self.base_lr * self.factor(self.t + 1)  # validated before t moves
         self.t += 1
-        self.optimizer.lr = self.base_lr * self.factor(self.t)
         return self.optimizer.lr
 
     @property
