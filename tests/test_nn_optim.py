@@ -130,3 +130,13 @@ def test_schedule_arguments_are_checked():
         optim.LinearLR(opt, end_factor=0.0, total_steps=10)
     with pytest.raises(nn.InputError, match="expects an optimizer"):
         optim.StepLR("sgd", step_size=1)
+
+
+def test_a_schedule_whose_rate_is_refused_stays_where_it_was():
+    from autograd import Value
+
+    s = optim.ExponentialLR(optim.SGD([Value(0.0)], lr=1.0), gamma=1e-200)
+    s.step()                                   # lr = 1e-200, still a positive float
+    with pytest.raises(nn.InputError):
+        s.step()                               # 1e-400 underflows to 0: refused
+    assert s.t == 1 and s.lr == 1e-200
