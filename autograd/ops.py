@@ -60,7 +60,6 @@ class Op:
     kink_note: str = ""
     constant_first: bool = False  # folded op written "c - x" rather than "x - c"
     family: str = ""  # the user-facing name in messages ("div" for div_c); defaults to name
-    doc: str = field(default="", repr=False)
     # the tuple ``local`` returns when it is written as a constant, e.g. (1.0, 1.0) for add;
     # the engine then reuses it instead of calling the rule for every node
     constant_local: tuple | None = field(default=None, init=False, repr=False)
@@ -168,12 +167,12 @@ _TABLE = [
        "{0} / {1}", "\\frac{{{0}}}{{{1}}}", ("1/{1}", "-{0}/{1}**2"),
        ("\\frac{{1}}{{{1}}}", "-\\frac{{{0}}}{{{1}^2}}"),
        domain="the divisor must not be 0"),
-    Op("pow", "binary", "**", lambda a, b: _real_pow(a, b),
+    # math.pow, not **: it raises for (-8) ** 0.5 where ** returns a complex number
+    Op("pow", "binary", "**", math.pow,
        lambda a, b, out: (b * a ** (b - 1.0), out * _log(a)),
        "{0} ** {1}", "{{{0}}}^{{{1}}}", ("{1} * {0}**({1} - 1)", "{0}**{1} * log({0})"),
        ("{1} {{{0}}}^{{{1} - 1}}", "{{{0}}}^{{{1}}} \\ln {0}"),
-       domain="a ** b with b a Value needs a base a > 0 (d/db = a**b * log(a))",
-       doc="pow_value_base"),
+       domain="a ** b with b a Value needs a base a > 0 (d/db = a**b * log(a))"),
 
     Op("add_c", "folded", "+", lambda x, c: x + c, constant(1.0),
        "{0} + {c}", "{0} + {c}", ("1",), ("1",)),
@@ -189,11 +188,11 @@ _TABLE = [
     Op("rdiv_c", "folded", "/", lambda x, c: c / x, lambda x, c, out: (-c / (x * x),),
        "{c} / {0}", "\\frac{{{c}}}{{{0}}}", ("-{c}/{0}**2",), ("-\\frac{{{c}}}{{{0}^2}}",),
        domain="the divisor must not be 0", constant_first=True),
-    Op("pow_c", "folded", "**", lambda x, c: _real_pow(x, c), lambda x, c, out: (_pow_local(x, c),),
+    Op("pow_c", "folded", "**", math.pow, lambda x, c, out: (_pow_local(x, c),),
        "{0} ** {c}", "{{{0}}}^{{{c}}}", ("{c} * {0}**({c} - 1)",), ("{c} {{{0}}}^{{{c} - 1}}",),
        domain="x ** c needs x > 0 when c is not an integer, and x != 0 when c < 1 "
               "(a complex result, a division by zero or an infinite derivative)"),
-    Op("rpow_c", "folded", "**", lambda x, c: _real_pow(c, x), lambda x, c, out: (out * math.log(c),),
+    Op("rpow_c", "folded", "**", lambda x, c: math.pow(c, x), lambda x, c, out: (out * math.log(c),),
        "{c} ** {0}", "{{{c}}}^{{{0}}}", ("{c}**{0} * log({c})",), ("{{{c}}}^{{{0}}} \\ln {c}",),
        domain="c ** x with x a Value needs a base c > 0", constant_first=True),
 
@@ -222,11 +221,10 @@ _TABLE = [
        kinks=(0.0,), kink_note="step(x) = 1 if x > 0 else -1; its derivative is 0 everywhere "
                                 "(undefined at 0, where the engine also uses 0)"),
 
+    # BCE of sigmoid(z) against the label y, fused: s(z)(1-s(z)) * (s(z)-y)/(s(z)(1-s(z))) cancels
     Op("bce_logits", "folded", "BCE", _bce_logits, lambda z, y, out: (_sigmoid(z) - y,),
        "bce_with_logits({0}, {c})", "\\mathrm{{BCE}}(\\sigma({0}), {c})",
-       ("sigmoid({0}) - {c}",), ("\\sigma({0}) - {c}",),
-       doc="binary cross-entropy of sigmoid(z) against the label y, fused: the local derivative "
-           "s(z)(1-s(z)) * (s(z)-y)/(s(z)(1-s(z))) cancels to s(z) - y"),
+       ("sigmoid({0}) - {c}",), ("\\sigma({0}) - {c}",)),
 
     Op("sum", "nary", "Σ", lambda xs, c: math.fsum(xs) + c,
        lambda xs, c, out: (1.0,) * len(xs),
@@ -235,11 +233,6 @@ _TABLE = [
        "dot({args})", "\\sum_i w_i x_i", ("x_i for w_i, w_i for x_i, 1 for the bias",),
        ("x_i,\\ w_i,\\ 1",)),
 ]
-
-
-def _real_pow(x: float, c: float) -> float:
-    """x ** c on reals: math.pow raises instead of returning a complex number."""
-    return math.pow(x, c)
 
 
 def _pow_local(x, c: float):
