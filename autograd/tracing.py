@@ -42,9 +42,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from .backprop import topological_order
+from .backprop import overflow_error, topological_order
 from .diagnostics import diagnose
-from .errors import BackwardError, GlassgradError, OperandError, describe
+from .errors import GlassgradError, OperandError
 from .explaining import Notation, chain_rule_rows
 from .value import Value
 
@@ -217,8 +217,7 @@ class Trace:
         for node in reversed(self.order):
             g = get(node, 0.0)
             if g - g != 0.0:  # the same refusal as backward and grad: never show an inf gradient
-                raise BackwardError(f"trace: the gradient at node {describe(node)} overflowed to {g!r}; "
-                                    f"the graph multiplies very large local derivatives")
+                raise overflow_error("trace", node, g)
             for i, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
                 grads[parent] = after = get(parent, 0.0) + local * g
                 steps.append(BackwardStep(len(steps), node, self, i, g, local, local * g, after))
