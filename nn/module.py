@@ -157,8 +157,10 @@ class Module:
         finite numbers); on any problem :class:`~nn.ModelFileError` says what and where,
         and the model is unchanged.
         """
-        document = _read(os.fspath(path))
-        where = f"load {os.fspath(path)!r}"
+        return self._assign(_read(os.fspath(path)), f"load {os.fspath(path)!r}")
+
+    def _assign(self, document: dict, where: str) -> "Module":
+        """Check a read model file against this model, then take its parameters."""
         if document["class"] != type(self).__name__:
             raise ModelFileError(f"{where}: the file holds a {document['class']}, not a {type(self).__name__}")
         self._check_shapes(document, where)
@@ -198,7 +200,7 @@ class Module:
             model = target(**config)
         except (TypeError, ValueError) as e:
             raise ModelFileError(f"{where}: the saved config cannot rebuild a {name}: {e}") from None
-        return model.load(path)
+        return model._assign(document, where)  # the document already read: the file is read once
 
     def _check_shapes(self, document: dict, where: str) -> None:
         saved, own = document["shapes"], self.shapes()
