@@ -57,24 +57,26 @@ class _NonFinite(ArithmeticError):
 class Value:
     """A scalar node of the computation graph.
 
-    Attributes: ``data`` (float), ``grad`` (float), ``label`` (str or None),
-    ``parents`` (tuple of Value, in operand order), ``local_grads`` (tuple of
-    float, d self / d parent for each entry of ``parents``), and the read-only
-    ``op`` (how the op is written, e.g. ``'*'`` or ``'*3'``; ``''`` for a leaf).
+    Attributes: ``data`` (float), ``grad`` (float), ``label`` (str or None), and,
+    read-only, ``parents`` (tuple of Value, in operand order), ``local_grads``
+    (tuple of float, d self / d parent for each entry of ``parents``) and ``op``
+    (how the op is written, e.g. ``'*'`` or ``'*3'``; ``''`` for a leaf).
 
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> c = a * b
-    >>> c.op, c.local_grads
-    ('*', (-3.0, 2.0))
+    >>> c.op, c.parents == (a, b), c.local_grads
+    ('*', True, (-3.0, 2.0))
     """
 
-    __slots__ = ("data", "grad", "label", "parents", "local_grads", "_op", "__weakref__")
+    # One or two parents (nearly every node) sit in the node itself, _a and _b with their local
+    # derivatives _da and _db, rather than in tuples: a tuple holding Values is one more object
+    # that Python's cyclic GC tracks and rescans for as long as the graph lives. _b is None for
+    # a one-parent node, both are None for a leaf and for an n-ary node (_NaryValue, below).
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_da", "_db", "__weakref__")
 
     data: float
     grad: float
     label: str | None
-    parents: tuple["Value", ...]
-    local_grads: tuple[float, ...]
 
     def __init__(self, data: Number, label: str | None = None):
         if type(data) is not float or data - data != 0.0:  # a finite float needs no conversion
@@ -84,9 +86,24 @@ class Value:
         if label is not None and not isinstance(label, str):
             raise OperandError(f"Value: label must be a str or None, got {type(label).__name__}")
         self.label = label
-        self.parents = ()
-        self.local_grads = ()
         self._op = None
+        self._a = self._b = None
+
+    @property
+    def parents(self) -> tuple["Value", ...]:
+        """The operands this node was computed from, in order (``a*a`` gives ``(a, a)``)."""
+        a = self._a
+        if a is None:
+            return ()
+        b = self._b
+        return (a,) if b is None else (a, b)
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d self / d parent for each entry of ``parents``, computed when the node was made."""
+        if self._a is None:
+            return ()
+        return (self._da,) if self._b is None else (self._da, self._db)
 
     # -- what the node is -----------------------------------------------------
     @property
@@ -107,7 +124,7 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         """True when the node has no parents (an input, a parameter or a constant)."""
-        return not self.parents
+        return self._op is None
 
     def __repr__(self) -> str:
         extra = ""
@@ -255,12 +272,30 @@ def _short(x) -> str:
 # -- making nodes --------------------------------------------------------------
 
 class _FoldedValue(Value):
-    """A node whose op holds a plain-number constant (``x*3``, ``sum(..., 2)``).
+    """A one-parent node whose op holds a plain-number constant (``x*3``, ``x - 2``).
 
     Only these nodes pay for the extra slot, so the common node stays small.
     """
 
     __slots__ = ("_const",)
+
+    @property
+    def const(self) -> float | None:
+        return self._const
+
+
+class _NaryValue(Value):
+    """A node of an n-ary op (``sum``, ``dot``): its parents and local derivatives in tuples."""
+
+    __slots__ = ("_ps", "_ls", "_const")
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        return self._ps
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        return self._ls
 
     @property
     def const(self) -> float | None:
@@ -275,9 +310,8 @@ def _leaf(data: float) -> Value:
     v.data = data
     v.grad = 0.0
     v.label = None
-    v.parents = ()
-    v.local_grads = ()
     v._op = None
+    v._a = v._b = None
     return v
 
 
@@ -294,8 +328,8 @@ def _unary(op: Op, x: Value) -> Value:
             raise _NonFinite("result")
         if _open_blocks and _mode.off:
             return _leaf(out)
-        local = op.constant_local or op.local(xd, out)
-        if local[0] - local[0] != 0.0:
+        (local,) = op.constant_local or op.local(xd, out)
+        if local - local != 0.0:
             raise _NonFinite("derivative")
     except (ArithmeticError, ValueError) as e:
         raise _op_error(op, (x,), None, e) from None
@@ -303,9 +337,10 @@ def _unary(op: Op, x: Value) -> Value:
     v.data = out
     v.grad = 0.0
     v.label = None
-    v.parents = (x,)
-    v.local_grads = local
     v._op = op
+    v._a = x
+    v._b = None
+    v._da = local
     return v
 
 
@@ -317,8 +352,8 @@ def _binary(op: Op, a: Value, b: Value) -> Value:
             raise _NonFinite("result")
         if _open_blocks and _mode.off:
             return _leaf(out)
-        local = op.constant_local or op.local(ad, bd, out)
-        if local[0] - local[0] != 0.0 or local[1] - local[1] != 0.0:
+        da, db = op.constant_local or op.local(ad, bd, out)
+        if da - da != 0.0 or db - db != 0.0:
             raise _NonFinite("derivative")
     except (ArithmeticError, ValueError) as e:
         raise _op_error(op, (a, b), None, e) from None
@@ -326,9 +361,11 @@ def _binary(op: Op, a: Value, b: Value) -> Value:
     v.data = out
     v.grad = 0.0
     v.label = None
-    v.parents = (a, b)
-    v.local_grads = local
     v._op = op
+    v._a = a
+    v._b = b
+    v._da = da
+    v._db = db
     return v
 
 
@@ -342,8 +379,8 @@ def _folded(op: Op, x: Value, c: float) -> Value:
             raise _NonFinite("result")
         if _open_blocks and _mode.off:
             return _leaf(out)
-        local = op.constant_local or op.local(xd, c, out)
-        if local[0] - local[0] != 0.0:
+        (local,) = op.constant_local or op.local(xd, c, out)
+        if local - local != 0.0:
             raise _NonFinite("derivative")
     except (ArithmeticError, ValueError) as e:
         raise _op_error(op, (x,), c, e) from None
@@ -351,9 +388,10 @@ def _folded(op: Op, x: Value, c: float) -> Value:
     v.data = out
     v.grad = 0.0
     v.label = None
-    v.parents = (x,)
-    v.local_grads = local
     v._op = op
+    v._a = x
+    v._b = None
+    v._da = local
     v._const = c
     return v
 
@@ -369,15 +407,15 @@ def _nary(op: Op, values: tuple, c: float, datas: list | None = None) -> Value:
         raise _op_error(op, values, c, e) from None
     if _open_blocks and _mode.off:
         return _leaf(out)
-    v = _new(_FoldedValue if c else Value)
+    v = _new(_NaryValue)
     v.data = out
     v.grad = 0.0
     v.label = None
-    v.parents = values
-    v.local_grads = op.local(datas, c, out)
     v._op = op
-    if c:
-        v._const = c
+    v._a = v._b = None
+    v._ps = values
+    v._ls = op.local(datas, c, out)
+    v._const = c or None
     return v
 
 
