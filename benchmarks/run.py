@@ -473,8 +473,10 @@ def report(suite: Suite, started: datetime.datetime, seconds: float, load: tuple
               "- **chain**: `y = y * 1.0001 + 0.5`, N times. **wide**: the sum of N products of fresh leaves; "
               "glassgrad as one `sum` node or, like micrograd's builtin `sum`, a chain of binary `+`.",
               "- **demo step**: micrograd's demo: `MLP(2, [16, 16, 1])`, ReLU, max-margin loss + 1e-4 L2 "
-              "on two-moons points, full batch, SGD, the same initial weights in every engine. Timed as in a "
-              "training loop: an untimed step runs first, so whatever garbage a step leaves is there.",
+              "on two-moons points, full batch, SGD, the same initial weights in every engine. Timed as micrograd's "
+              "demo loop runs it: an untimed step runs first, and its graph stays alive until the timed step's "
+              "forward pass has built the next one (as `total_loss = ...` in a loop), with whatever garbage a "
+              "step leaves.",
               "- **draw / trace**: an unfused ReLU network of leaves and binary ops (N values, the same in both "
               "engines): `autograd.draw(...).source`, `autograd.trace(...)`, and the `draw_dot` recipe of "
               "micrograd's `trace_graph.ipynb` on micrograd's graph.",

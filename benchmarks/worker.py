@@ -60,6 +60,7 @@ class Worker:
         self.engine = ENGINES[engine_name]()
         self.clock = _CollectorClock()
         self.demo_step_index: dict[str, int] = {}
+        self.last_loss: dict = {}  # per demo model: the loss of its last step, alive as in a loop
         self.data: dict = {}
 
     # -- jobs ----------------------------------------------------------------------------------------
@@ -119,9 +120,12 @@ class Worker:
         return {"loss": value, "nodes": nodes}
 
     def demo_step(self, job: dict) -> dict:
-        """One training step as in a training loop: the untimed step before it leaves whatever
-        garbage a step leaves, which the timed step's collections then have to deal with."""
+        """One training step as micrograd's demo loop runs it (``total_loss, acc = loss()``, then
+        backward and update, in a ``for`` loop): the untimed step before it leaves its graph
+        alive until this step's forward pass has built the new one and the name is rebound, and
+        leaves whatever garbage a step leaves. The timed step's collections deal with both."""
         key = job["key"]
+        self.last_loss.clear()  # no graph of another model in the heap
         gc.collect()
         self._step(key)
         self.clock.start(job.get("pause_gc", False))
@@ -139,11 +143,12 @@ class Worker:
             return {"total": time.perf_counter() - t0}
         t0 = time.perf_counter()
         loss = engine.demo_forward(key, X, y)
+        self.last_loss[key] = loss  # the loop's `loss = ...`: only now is the last step's graph let go
         t1 = time.perf_counter()
         engine.demo_backward(key, loss)
         t2 = time.perf_counter()
         engine.demo_update(key, lr)
-        del loss  # as when the next step's loss replaces this one
+        del loss
         t3 = time.perf_counter()
         return {"forward": t1 - t0, "backward": t2 - t1, "update": t3 - t2, "total": t3 - t0}
 
