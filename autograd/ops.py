@@ -144,13 +144,16 @@ def _step(x: float) -> float:
 
 
 def _dot_forward(xs, c):
+    """``xs`` is ``(*w, *x)`` or ``(*w, *x, bias)``: w . x (+ bias) + c."""
     n = len(xs) // 2
-    return math.fsum(map(operator.mul, xs[:n], xs[n:2 * n])) + sum(xs[2 * n:]) + c
+    out = math.fsum(map(operator.mul, xs[:n], xs[n:2 * n]))
+    return (out + xs[-1] if len(xs) % 2 else out) + c
 
 
 def _dot_local(xs, c, out):
+    """d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1."""
     n = len(xs) // 2
-    return (*xs[n:2 * n], *xs[:n]) + (1.0,) * (len(xs) - 2 * n)
+    return (*xs[n:-1], *xs[:n], 1.0) if len(xs) % 2 else (*xs[n:], *xs[:n])
 
 
 # -- the table ----------------------------------------------------------------

@@ -484,24 +484,18 @@ def dot(ws: Iterable[Value | Number], xs: Iterable[Value | Number],
     """
     ws = ws if type(ws) is list else list(_iterate(ws, "dot"))
     xs = xs if type(xs) is list else list(_iterate(xs, "dot"))
-    operands = (*ws, *xs)
+    operands = (*ws, *xs, bias) if isinstance(bias, Value) else (*ws, *xs)
     datas = [v.data for v in operands if isinstance(v, Value)]
     if len(datas) != len(operands):  # some plain numbers: make them leaves
         ws = [w if isinstance(w, Value) else Value(_number(w, "dot", "weight")) for w in ws]
         xs = [x if isinstance(x, Value) else Value(_number(x, "dot", "input")) for x in xs]
-        operands = (*ws, *xs)
+        operands = (*ws, *xs, bias) if isinstance(bias, Value) else (*ws, *xs)
         datas = [v.data for v in operands]
     if len(ws) != len(xs):
         raise OperandError(f"dot: ws and xs must have the same length, got {len(ws)} and {len(xs)}")
     if not ws:
         raise OperandError("dot: needs at least one weight and input, got two empty sequences")
-    c = 0.0
-    if bias is not None:
-        if isinstance(bias, Value):
-            operands += (bias,)
-            datas.append(bias.data)
-        else:
-            c = _number(bias, "dot", "bias")
+    c = 0.0 if bias is None or isinstance(bias, Value) else _number(bias, "dot", "bias")
     return _nary(_DOT, operands, c, datas)
 
 
