@@ -71,11 +71,23 @@ def topological_order(root: "Value") -> list["Value"]:
                 if b._op is None:
                     finish(b)
                 else:
+                    # look ahead: if b's parents are done (seen and not on the path: in a DAG
+                    # that is the same), b and then node are finished without a visit of b's
+                    ba = b._a
+                    if ba is not None and ba in seen:
+                        bb = b._b
+                        if bb is None or bb in seen:
+                            finish(b)
+                            finish(pop())
+                            continue
                     push(b)
                     continue
         else:  # an n-ary node
             parents = resume.get(node)
             if parents is None:
+                if seen.issuperset(node._ps):  # all done already (checked at C speed)
+                    finish(pop())
+                    continue
                 parents = resume[node] = iter(node._ps)
             for p in parents:
                 if p not in seen:
