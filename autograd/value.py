@@ -54,6 +54,113 @@ class _NonFinite(ArithmeticError):
         self.what = what
 
 
+# -- making nodes ------------------------------------------------------------------
+# Value's arithmetic and math methods are made below, one per table entry, so that making a node
+# is one Python call with the op's rules already at hand. They run once per node of every
+# forward pass, so they fill the new node's slots themselves (a helper call would cost as much
+# as the filling), skip the thread-local no_grad look-up while no block is open, and reuse an
+# op's constant local derivatives (add: (1.0, 1.0)) instead of calling its rule.
+
+
+def _unary_method(op: Op | str, doc: str) -> Callable[["Value"], "Value"]:
+    """``Value.exp`` and its kind, from the table entry of a one-operand op (an Op or its name)."""
+    op = OPS[op] if isinstance(op, str) else op
+    forward, local, constant_local = op.forward, op.local, op.constant_local
+
+    def method(self):
+        xd = self.data
+        try:
+            out = forward(xd)
+            if out - out != 0.0:
+                raise _NonFinite("result")
+            if _open_blocks and _mode.off:
+                return _leaf(out)
+            (d,) = constant_local or local(xd, out)
+            if d - d != 0.0:
+                raise _NonFinite("derivative")
+        except (ArithmeticError, ValueError) as e:
+            raise _op_error(op, (self,), None, e) from None
+        v = _new(Value)
+        v.data = out
+        v.grad = 0.0
+        v.label = None
+        v._op = op
+        v._a = self
+        v._b = None
+        v._da = d
+        return v
+
+    method.__name__, method.__qualname__, method.__doc__ = op.name, f"Value.{op.name}", doc
+    return method
+
+
+def _arithmetic(binary: Op | str | None, folded: Op | str) -> Callable[["Value", object], "Value"]:
+    """``Value.__mul__`` and its kind: ``self * other`` is a ``binary`` node when ``other`` is a
+    Value, a ``folded`` node holding it as a constant when it is a number. With ``binary`` None,
+    a reflected method (``__rmul__``: ``2 * x``) or a function of a Value and a number.
+    Ops are given as table entries or their names."""
+    op_c = OPS[folded] if isinstance(folded, str) else folded
+    forward_c, local_c, constant_local_c, family = op_c.forward, op_c.local, op_c.constant_local, op_c.family
+    op = OPS[binary] if isinstance(binary, str) else binary
+    forward, local, constant_local = (op.forward, op.local, op.constant_local) if op else (None,) * 3
+
+    def method(self, other):
+        if type(other) is not float:
+            if op is not None and isinstance(other, Value):
+                ad, bd = self.data, other.data
+                try:
+                    out = forward(ad, bd)
+                    if out - out != 0.0:
+                        raise _NonFinite("result")
+                    if _open_blocks and _mode.off:
+                        return _leaf(out)
+                    da, db = constant_local or local(ad, bd, out)
+                    if da - da != 0.0 or db - db != 0.0:
+                        raise _NonFinite("derivative")
+                except (ArithmeticError, ValueError) as e:
+                    raise _op_error(op, (self, other), None, e) from None
+                v = _new(Value)
+                v.data = out
+                v.grad = 0.0
+                v.label = None
+                v._op = op
+                v._a = self
+                v._b = other
+                v._da = da
+                v._db = db
+                return v
+            other = _number(other, family)
+        elif other - other != 0.0:
+            raise OpError(f"{family}: the constant must be finite, got {other!r}")
+        xd = self.data
+        try:
+            out = forward_c(xd, other)
+            if out - out != 0.0:
+                raise _NonFinite("result")
+            if _open_blocks and _mode.off:
+                return _leaf(out)
+            (d,) = constant_local_c or local_c(xd, other, out)
+            if d - d != 0.0:
+                raise _NonFinite("derivative")
+        except (ArithmeticError, ValueError) as e:
+            raise _op_error(op_c, (self,), other, e) from None
+        v = _new(_FoldedValue)
+        v.data = out
+        v.grad = 0.0
+        v.label = None
+        v._op = op_c
+        v._a = self
+        v._b = None
+        v._da = d
+        v._const = other
+        return v
+
+    method.__qualname__ = "Value.?"  # named where the class takes it, below
+    method.__doc__ = (f"self {op.symbol} other: a {op.name!r} node for a Value, a {op_c.name!r} node for a number."
+                      if op else f"{op_c.text.format('self', c='other')}, other a number: one {op_c.name!r} node.")
+    return method
+
+
 class Value:
     """A scalar node of the computation graph.
 
@@ -140,93 +247,26 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    # -- arithmetic: every op goes through the table in ops.py ------------------
-    def __add__(self, other):
-        if type(other) is float:
-            return _folded(_ADD_C, self, other)
-        if isinstance(other, Value):
-            return _binary(_ADD, self, other)
-        return _folded(_ADD_C, self, _number(other, "add"))
-
-    def __radd__(self, other):
-        return _folded(_ADD_C, self, other if type(other) is float else _number(other, "add"))
-
-    def __sub__(self, other):
-        if type(other) is float:
-            return _folded(_SUB_C, self, other)
-        if isinstance(other, Value):
-            return _binary(_SUB, self, other)
-        return _folded(_SUB_C, self, _number(other, "sub"))
-
-    def __rsub__(self, other):
-        return _folded(_RSUB_C, self, other if type(other) is float else _number(other, "sub"))
-
-    def __mul__(self, other):
-        if type(other) is float:
-            return _folded(_MUL_C, self, other)
-        if isinstance(other, Value):
-            return _binary(_MUL, self, other)
-        return _folded(_MUL_C, self, _number(other, "mul"))
-
-    def __rmul__(self, other):
-        return _folded(_MUL_C, self, other if type(other) is float else _number(other, "mul"))
-
-    def __truediv__(self, other):
-        if type(other) is float:
-            return _folded(_DIV_C, self, other)
-        if isinstance(other, Value):
-            return _binary(_DIV, self, other)
-        return _folded(_DIV_C, self, _number(other, "div"))
-
-    def __rtruediv__(self, other):
-        return _folded(_RDIV_C, self, other if type(other) is float else _number(other, "div"))
-
-    def __pow__(self, other):
-        if type(other) is float:
-            return _folded(_POW_C, self, other)
-        if isinstance(other, Value):
-            return _binary(_POW, self, other)
-        return _folded(_POW_C, self, _number(other, "pow"))
-
-    def __rpow__(self, other):
-        return _folded(_RPOW_C, self, other if type(other) is float else _number(other, "pow"))
-
-    def __neg__(self):
-        return _unary(_NEG, self)
+    # -- arithmetic and math: each method is made from its op's entry in ops.py ---------
+    # x + y makes an `add` node when y is a Value and an `add_c` node (y folded in) when it
+    # is a number; 2 + x comes here as __radd__.
+    __add__, __radd__ = _arithmetic("add", "add_c"), _arithmetic(None, "add_c")
+    __sub__, __rsub__ = _arithmetic("sub", "sub_c"), _arithmetic(None, "rsub_c")
+    __mul__, __rmul__ = _arithmetic("mul", "mul_c"), _arithmetic(None, "mul_c")
+    __truediv__, __rtruediv__ = _arithmetic("div", "div_c"), _arithmetic(None, "rdiv_c")
+    __pow__, __rpow__ = _arithmetic("pow", "pow_c"), _arithmetic(None, "rpow_c")
+    __neg__ = _unary_method("neg", "-self.")
+    __abs__ = abs = _unary_method("abs", "|self|; the engine uses abs'(0) = 0.")
+    exp = _unary_method("exp", "e ** self.")
+    log = _unary_method("log", "Natural logarithm; the input must be > 0.")
+    sigmoid = _unary_method("sigmoid", "1 / (1 + e ** -self), stable for any finite input.")
+    tanh = _unary_method("tanh", "Hyperbolic tangent.")
+    relu = _unary_method("relu", "max(self, 0); the engine uses ReLU'(0) = 0.")
+    step = _unary_method("step", "The perceptron's threshold unit: 1 if self > 0 else -1. "
+                                 "Its derivative is 0.")
 
     def __pos__(self):
         return self
-
-    def __abs__(self):
-        return _unary(_ABS, self)
-
-    def exp(self) -> "Value":
-        """e ** self."""
-        return _unary(_EXP, self)
-
-    def log(self) -> "Value":
-        """Natural logarithm; the input must be > 0."""
-        return _unary(_LOG, self)
-
-    def sigmoid(self) -> "Value":
-        """1 / (1 + e ** -self), stable for any finite input."""
-        return _unary(_SIGMOID, self)
-
-    def tanh(self) -> "Value":
-        """Hyperbolic tangent."""
-        return _unary(_TANH, self)
-
-    def relu(self) -> "Value":
-        """max(self, 0); the engine uses ReLU'(0) = 0."""
-        return _unary(_RELU, self)
-
-    def abs(self) -> "Value":
-        """|self|; the engine uses abs'(0) = 0."""
-        return _unary(_ABS, self)
-
-    def step(self) -> "Value":
-        """The perceptron's threshold unit: 1 if self > 0 else -1. Its derivative is 0."""
-        return _unary(_STEP, self)
 
     # -- gradients -------------------------------------------------------------
     def backward(self, grad: Number = 1.0) -> None:
@@ -315,87 +355,6 @@ def _leaf(data: float) -> Value:
     return v
 
 
-# The makers below run once per node of every forward pass, so they fill the new node's slots
-# themselves (a helper call would cost as much as the filling), skip the thread-local no_grad
-# look-up while no block is open, and reuse the op's constant local derivatives (add: (1.0, 1.0)).
-
-
-def _unary(op: Op, x: Value) -> Value:
-    xd = x.data
-    try:
-        out = op.forward(xd)
-        if out - out != 0.0:
-            raise _NonFinite("result")
-        if _open_blocks and _mode.off:
-            return _leaf(out)
-        (local,) = op.constant_local or op.local(xd, out)
-        if local - local != 0.0:
-            raise _NonFinite("derivative")
-    except (ArithmeticError, ValueError) as e:
-        raise _op_error(op, (x,), None, e) from None
-    v = _new(Value)
-    v.data = out
-    v.grad = 0.0
-    v.label = None
-    v._op = op
-    v._a = x
-    v._b = None
-    v._da = local
-    return v
-
-
-def _binary(op: Op, a: Value, b: Value) -> Value:
-    ad, bd = a.data, b.data
-    try:
-        out = op.forward(ad, bd)
-        if out - out != 0.0:
-            raise _NonFinite("result")
-        if _open_blocks and _mode.off:
-            return _leaf(out)
-        da, db = op.constant_local or op.local(ad, bd, out)
-        if da - da != 0.0 or db - db != 0.0:
-            raise _NonFinite("derivative")
-    except (ArithmeticError, ValueError) as e:
-        raise _op_error(op, (a, b), None, e) from None
-    v = _new(Value)
-    v.data = out
-    v.grad = 0.0
-    v.label = None
-    v._op = op
-    v._a = a
-    v._b = b
-    v._da = da
-    v._db = db
-    return v
-
-
-def _folded(op: Op, x: Value, c: float) -> Value:
-    if c - c != 0.0:
-        raise OpError(f"{op.family}: the constant must be finite, got {c!r}")
-    xd = x.data
-    try:
-        out = op.forward(xd, c)
-        if out - out != 0.0:
-            raise _NonFinite("result")
-        if _open_blocks and _mode.off:
-            return _leaf(out)
-        (local,) = op.constant_local or op.local(xd, c, out)
-        if local - local != 0.0:
-            raise _NonFinite("derivative")
-    except (ArithmeticError, ValueError) as e:
-        raise _op_error(op, (x,), c, e) from None
-    v = _new(_FoldedValue)
-    v.data = out
-    v.grad = 0.0
-    v.label = None
-    v._op = op
-    v._a = x
-    v._b = None
-    v._da = local
-    v._const = c
-    return v
-
-
 def _nary(op: Op, values: tuple, c: float, datas: list | None = None) -> Value:
     if datas is None:
         datas = [v.data for v in values]
@@ -436,12 +395,13 @@ def _op_error(op: Op, operands: tuple, const, cause: BaseException) -> OpError:
     return OpError(f"{op.family}: {reason}; got {expr}")
 
 
-_ADD, _SUB, _MUL, _DIV, _POW = (OPS[n] for n in ("add", "sub", "mul", "div", "pow"))
-_ADD_C, _SUB_C, _RSUB_C, _MUL_C = (OPS[n] for n in ("add_c", "sub_c", "rsub_c", "mul_c"))
-_DIV_C, _RDIV_C, _POW_C, _RPOW_C = (OPS[n] for n in ("div_c", "rdiv_c", "pow_c", "rpow_c"))
-_NEG, _EXP, _LOG, _SIGMOID, _TANH, _RELU, _ABS, _STEP = (
-    OPS[n] for n in ("neg", "exp", "log", "sigmoid", "tanh", "relu", "abs", "step"))
-_SUM, _DOT, _BCE_LOGITS = OPS["sum"], OPS["dot"], OPS["bce_logits"]
+for _name, _method in vars(Value).items():
+    if getattr(_method, "__qualname__", "") == "Value.?":
+        _method.__name__, _method.__qualname__ = _name, f"Value.{_name}"
+
+_SUM, _DOT = OPS["sum"], OPS["dot"]
+_bce_with_logits = _arithmetic(None, "bce_logits")
+_bce_with_logits.__name__ = _bce_with_logits.__qualname__ = "_bce_with_logits"
 
 
 # -- n-ary ops -------------------------------------------------------------------
@@ -513,7 +473,7 @@ def bce_with_logits(z: Value, y: Number) -> Value:
     y = _number(y, "bce_with_logits", "label y")
     if not 0.0 <= y <= 1.0:
         raise OpError(f"bce_with_logits: the label y must be in [0, 1], got {y!r}")
-    return _folded(_BCE_LOGITS, z, y)
+    return _bce_with_logits(z, y)
 
 
 def _iterate(values, opname: str):
