@@ -33,13 +33,13 @@ ROOT = HERE.parent
 # sizes and repetitions of each mode
 MODES = {
     "full": {"runs": 5, "chain": [10**3, 10**4, 10**5], "chain_ours_only": [10**6],
-             "wide": [10**4, 10**5, 10**6], "demo_points": 100, "draw": (24, [48, 48, 1]),
+             "wide": [10**4, 10**5, 10**6], "demo_points": 100, "demo_steps": 3, "draw": (24, [48, 48, 1]),
              "memory_max_n_others": 10**4, "torch_max_n": 10**6},
     "quick": {"runs": 5, "chain": [10**3, 10**4], "chain_ours_only": [10**5],
-              "wide": [10**4, 10**5], "demo_points": 100, "draw": (24, [48, 48, 1]),
+              "wide": [10**4, 10**5], "demo_points": 100, "demo_steps": 3, "draw": (24, [48, 48, 1]),
               "memory_max_n_others": 10**4, "torch_max_n": 10**4},
     "smoke": {"runs": 2, "chain": [100], "chain_ours_only": [1000], "wide": [100],
-              "demo_points": 8, "draw": (3, [4, 1]), "memory_max_n_others": 100, "torch_max_n": 100},
+              "demo_points": 8, "demo_steps": 1, "draw": (3, [4, 1]), "memory_max_n_others": 100, "torch_max_n": 100},
 }
 
 # (label in the table, worker, variant or key); "GC paused" rows switch the cyclic collector off
@@ -252,7 +252,8 @@ class Suite:
             if setup["nodes"]:
                 row.note = f"{setup['nodes']:,} values"
             rows.append(row)
-            jobs.append((worker, {"job": "demo_step", "key": label, "pause_gc": label.endswith(PAUSED)}))
+            jobs.append((worker, {"job": "demo_step", "key": label, "pause_gc": label.endswith(PAUSED),
+                                  "steps": self.cfg["demo_steps"]}))
         reference = losses.get("micrograd", losses.get("glassgrad unfused"))
         self.checks["demo_losses"] = losses
         self.checks["demo_loss_max_difference"] = (
@@ -474,9 +475,9 @@ def report(suite: Suite, started: datetime.datetime, seconds: float, load: tuple
               "glassgrad as one `sum` node or, like micrograd's builtin `sum`, a chain of binary `+`.",
               "- **demo step**: micrograd's demo: `MLP(2, [16, 16, 1])`, ReLU, max-margin loss + 1e-4 L2 "
               "on two-moons points, full batch, SGD, the same initial weights in every engine. Timed as micrograd's "
-              "demo loop runs it: an untimed step runs first, and its graph stays alive until the timed step's "
-              "forward pass has built the next one (as `total_loss = ...` in a loop), with whatever garbage a "
-              "step leaves.",
+              "demo loop runs it: a model's steps form one loop (no collection forced between them; an untimed "
+              "step, then 3 timed ones whose mean is one repetition), and each step's graph stays alive until the next forward pass "
+              "has built its own (as `total_loss = ...` in a loop).",
               "- **draw / trace**: an unfused ReLU network of leaves and binary ops (N values, the same in both "
               "engines): `autograd.draw(...).source`, `autograd.trace(...)`, and the `draw_dot` recipe of "
               "micrograd's `trace_graph.ipynb` on micrograd's graph.",

@@ -121,16 +121,21 @@ class Worker:
 
     def demo_step(self, job: dict) -> dict:
         """One training step as micrograd's demo loop runs it (``total_loss, acc = loss()``, then
-        backward and update, in a ``for`` loop): the untimed step before it leaves its graph
-        alive until this step's forward pass has built the new one and the name is rebound, and
-        leaves whatever garbage a step leaves. The timed step's collections deal with both."""
+        backward and update, in a ``for`` loop). A model's steps in this worker are one loop: no
+        collection is forced between them, the untimed step just before the timed one is the
+        loop going on, and each step's loss stays alive until the next forward pass has built
+        its graph and the name is rebound. Whatever garbage the loop leaves, the timed step's
+        collections deal with, as they would in the demo."""
         key = job["key"]
-        self.last_loss.clear()  # no graph of another model in the heap
-        gc.collect()
+        for other in [k for k in self.last_loss if k != key]:
+            del self.last_loss[other]  # no graph of another model in the heap
         self._step(key)
+        steps = job.get("steps", 1)  # timed one after the other; their mean smooths when collections fall
         self.clock.start(job.get("pause_gc", False))
-        result = self._step(key)
-        result.update(self.clock.stop())
+        parts = [self._step(key) for _ in range(steps)]
+        collector = self.clock.stop()
+        result = {name: sum(part[name] for part in parts) / steps for name in parts[0]}
+        result.update(gc=collector["gc"] / steps, collections=collector["collections"])
         return result
 
     def _step(self, key: str) -> dict:

@@ -136,7 +136,7 @@ class Neuron(Module):
 
     def _forward(self, xs: list[Value]) -> Value:
         if self.fused:
-            z = dot(self.w, xs, bias=self.b)
+            z = dot(self.w, xs, self.b)
         else:  # micrograd's shape: ((w0*x0 + w1*x1) + ...) + b
             w = self.w
             z = w[0] * xs[0]
