@@ -39,7 +39,7 @@ import operator
 from dataclasses import dataclass, field
 from typing import Callable
 
-__all__ = ["Op", "OPS", "constant", "sigmoid_float"]
+__all__ = ["Op", "OPS", "constant", "the_constant", "sigmoid_float"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +63,8 @@ class Op:
     # the tuple ``local`` returns when it is written as a constant, e.g. (1.0, 1.0) for add;
     # the engine then reuses it instead of calling the rule for every node
     constant_local: tuple | None = field(default=None, init=False, repr=False)
+    # True for a folded op whose local derivative is its constant (x * c): the engine takes c
+    local_is_c: bool = field(default=False, init=False, repr=False)
 
     def label(self, const: float | None = None) -> str:
         """The op as shown on a graph node, with a folded constant: ``*3``, ``2-``, ``exp``."""
@@ -83,6 +85,7 @@ class Op:
                 family = family.removeprefix("r")
             object.__setattr__(self, "family", family)
         object.__setattr__(self, "constant_local", getattr(self.local, "local_grads", None))
+        object.__setattr__(self, "local_is_c", self.local is the_constant)
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -101,6 +104,16 @@ def constant(*local_grads: float) -> Callable:
         return local_grads
     rule.local_grads = local_grads
     return rule
+
+
+def the_constant(x, c, out):
+    """The local-derivative rule of ``x * c``: d/dx is the folded constant ``c`` itself
+    (the engine then takes ``c`` without calling the rule).
+
+    >>> the_constant(2.0, 3.0, 6.0)
+    (3.0,)
+    """
+    return (c,)
 
 
 def _num(c: float, signed: bool = False) -> str:
@@ -185,7 +198,7 @@ _TABLE = [
        "{0} - {c}", "{0} - {c}", ("1",), ("1",)),
     Op("rsub_c", "folded", "-", lambda x, c: c - x, constant(-1.0),
        "{c} - {0}", "{c} - {0}", ("-1",), ("-1",), constant_first=True),
-    Op("mul_c", "folded", "*", operator.mul, lambda x, c, out: (c,),
+    Op("mul_c", "folded", "*", operator.mul, the_constant,
        "{0} * {c}", "{c} \\cdot {0}", ("{c}",), ("{c}",)),
     Op("div_c", "folded", "/", operator.truediv, lambda x, c, out: (1.0 / c,),
        "{0} / {c}", "\\frac{{{0}}}{{{c}}}", ("1/{c}",), ("\\frac{{1}}{{{c}}}",),

@@ -75,9 +75,12 @@ def _unary_method(op: Op | str, doc: str) -> Callable[["Value"], "Value"]:
                 raise _NonFinite("result")
             if _open_blocks and _mode.off:
                 return _leaf(out)
-            (d,) = constant_local or local(xd, out)
-            if d - d != 0.0:
-                raise _NonFinite("derivative")
+            if constant_local:
+                (d,) = constant_local
+            else:
+                (d,) = local(xd, out)
+                if d - d != 0.0:
+                    raise _NonFinite("derivative")
         except (ArithmeticError, ValueError) as e:
             raise _op_error(op, (self,), None, e) from None
         v = _new(Value)
@@ -101,6 +104,7 @@ def _arithmetic(binary: Op | str | None, folded: Op | str) -> Callable[["Value",
     Ops are given as table entries or their names."""
     op_c = OPS[folded] if isinstance(folded, str) else folded
     forward_c, local_c, constant_local_c, family = op_c.forward, op_c.local, op_c.constant_local, op_c.family
+    local_is_c = op_c.local_is_c
     op = OPS[binary] if isinstance(binary, str) else binary
     forward, local, constant_local = (op.forward, op.local, op.constant_local) if op else (None,) * 3
 
@@ -114,9 +118,12 @@ def _arithmetic(binary: Op | str | None, folded: Op | str) -> Callable[["Value",
                         raise _NonFinite("result")
                     if _open_blocks and _mode.off:
                         return _leaf(out)
-                    da, db = constant_local or local(ad, bd, out)
-                    if da - da != 0.0 or db - db != 0.0:
-                        raise _NonFinite("derivative")
+                    if constant_local:
+                        da, db = constant_local
+                    else:
+                        da, db = local(ad, bd, out)
+                        if da - da != 0.0 or db - db != 0.0:
+                            raise _NonFinite("derivative")
                 except (ArithmeticError, ValueError) as e:
                     raise _op_error(op, (self, other), None, e) from None
                 v = _new(Value)
@@ -139,9 +146,14 @@ def _arithmetic(binary: Op | str | None, folded: Op | str) -> Callable[["Value",
                 raise _NonFinite("result")
             if _open_blocks and _mode.off:
                 return _leaf(out)
-            (d,) = constant_local_c or local_c(xd, other, out)
-            if d - d != 0.0:
-                raise _NonFinite("derivative")
+            if local_is_c:  # x * c: d/dx is c, already checked to be finite
+                d = other
+            elif constant_local_c:
+                (d,) = constant_local_c
+            else:
+                (d,) = local_c(xd, other, out)
+                if d - d != 0.0:
+                    raise _NonFinite("derivative")
         except (ArithmeticError, ValueError) as e:
             raise _op_error(op_c, (self,), other, e) from None
         v = _new(_FoldedValue)
@@ -309,7 +321,7 @@ def _short(x) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-# -- making nodes --------------------------------------------------------------
+# -- the other kinds of node, and the n-ary maker -------------------------------
 
 class _FoldedValue(Value):
     """A one-parent node whose op holds a plain-number constant (``x*3``, ``x - 2``).
