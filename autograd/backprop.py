@@ -39,9 +39,9 @@ def topological_order(root: "Value") -> list["Value"]:
     # `path` is the chain of nodes from root to the one being expanded. The top node is looked
     # at again each time one of its parents is done, and pushes its first parent not yet seen;
     # with none left it is finished. Leaves are finished at once; a run of one-parent nodes is
-    # pushed in one go, and finished in one go when it ends on a done parent. Nothing per node is allocated that the cyclic GC would have to scan
-    # (an iterator per node on the path made a 10**6 chain 4x slower); only an n-ary node keeps
-    # its place among its parents, in `resume`.
+    # pushed in one go, and finished in one go when it ends on a done parent. Nothing per node
+    # is allocated that the cyclic GC would have to scan (an iterator per node on the path made
+    # a 10**6 chain 4x slower); only an n-ary node keeps its place among its parents, in `resume`.
     path = [root]
     resume: dict = {}
     push, pop, finish, extend, add = path.append, path.pop, order.append, order.extend, seen.add
@@ -52,23 +52,25 @@ def topological_order(root: "Value") -> list["Value"]:
             if a not in seen:
                 add(a)
                 if a._op is None:
-                    finish(a)
+                    finish(a)  # a leaf: on to the second parent, below
                 else:
-                    run = len(path)
+                    run_start = len(path)
                     push(a)
-                    while a._b is None:  # down a run of one-parent nodes
-                        a = a._a
-                        if a is None:  # the last one pushed is an n-ary node: visited as usual
+                    deepest = a
+                    while deepest._b is None:  # down a run of one-parent nodes
+                        parent = deepest._a
+                        if parent is None:  # `deepest` is an n-ary node: visited as usual
                             break
-                        if a not in seen:
-                            add(a)
-                            if a._op is not None:
-                                push(a)
+                        if parent not in seen:
+                            add(parent)
+                            if parent._op is not None:
+                                push(parent)
+                                deepest = parent
                                 continue
-                            finish(a)
+                            finish(parent)
                         # the run ends on a done parent: the run is done too, deepest node first
-                        extend(reversed(path[run:]))
-                        del path[run:]
+                        extend(reversed(path[run_start:]))
+                        del path[run_start:]
                         break
                     continue
             b = node._b

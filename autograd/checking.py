@@ -287,7 +287,7 @@ def gradcheck_ops(root: Value, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
                   raise_on_failure: bool = True) -> GradcheckReport:
     """Check every local derivative in ``root``'s graph against its op's own ``forward``.
 
-    For each node (parents first) and each operand, the stored ``local_grads[i]`` is
+    For each node (parents first) and each operand, the ``local_grads[i]`` the node recorded is
     compared with the central difference of the op's forward rule in that operand, the
     other operands and any folded constant held fixed. ``report.first_failure`` is the
     first op whose rule disagrees: where a wrong derivative enters the graph.

@@ -39,7 +39,7 @@ import operator
 from dataclasses import dataclass, field
 from typing import Callable
 
-__all__ = ["Op", "OPS", "constant", "the_constant", "sigmoid_float"]
+__all__ = ["Op", "OPS", "constant", "d_is_c", "sigmoid_float"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,8 +63,6 @@ class Op:
     # the tuple ``local`` returns when it is written as a constant, e.g. (1.0, 1.0) for add;
     # the engine then reuses it instead of calling the rule for every node
     constant_local: tuple | None = field(default=None, init=False, repr=False)
-    # True for a folded op whose local derivative is its constant (x * c): the engine takes c
-    local_is_c: bool = field(default=False, init=False, repr=False)
 
     def label(self, const: float | None = None) -> str:
         """The op as shown on a graph node, with a folded constant: ``*3``, ``2-``, ``exp``."""
@@ -85,7 +83,12 @@ class Op:
                 family = family.removeprefix("r")
             object.__setattr__(self, "family", family)
         object.__setattr__(self, "constant_local", getattr(self.local, "local_grads", None))
-        object.__setattr__(self, "local_is_c", self.local is the_constant)
+
+    @property
+    def local_is_c(self) -> bool:
+        """True for a folded op whose local derivative is its constant (``x * c``): the engine
+        then takes ``c`` instead of calling the rule."""
+        return self.local is d_is_c
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -106,11 +109,11 @@ def constant(*local_grads: float) -> Callable:
     return rule
 
 
-def the_constant(x, c, out):
+def d_is_c(x, c, out):
     """The local-derivative rule of ``x * c``: d/dx is the folded constant ``c`` itself
     (the engine then takes ``c`` without calling the rule).
 
-    >>> the_constant(2.0, 3.0, 6.0)
+    >>> d_is_c(2.0, 3.0, 6.0)
     (3.0,)
     """
     return (c,)
@@ -156,8 +159,12 @@ def _step(x: float) -> float:
     return 1.0 if x > 0.0 else -1.0
 
 
+# dot's operands are (*w, *x) or (*w, *x, bias); w and x have the same length (dot checks),
+# so an odd count means a bias
+
+
 def _dot_forward(xs, c):
-    """``xs`` is ``(*w, *x)`` or ``(*w, *x, bias)``: w . x (+ bias) + c."""
+    """w . x (+ bias) + c."""
     n = len(xs) // 2
     out = math.fsum(map(operator.mul, xs[:n], xs[n:2 * n]))
     return (out + xs[-1] if len(xs) % 2 else out) + c
@@ -198,7 +205,7 @@ _TABLE = [
        "{0} - {c}", "{0} - {c}", ("1",), ("1",)),
     Op("rsub_c", "folded", "-", lambda x, c: c - x, constant(-1.0),
        "{c} - {0}", "{c} - {0}", ("-1",), ("-1",), constant_first=True),
-    Op("mul_c", "folded", "*", operator.mul, the_constant,
+    Op("mul_c", "folded", "*", operator.mul, d_is_c,
        "{0} * {c}", "{c} \\cdot {0}", ("{c}",), ("{c}",)),
     Op("div_c", "folded", "/", operator.truediv, lambda x, c, out: (1.0 / c,),
        "{0} / {c}", "\\frac{{{0}}}{{{c}}}", ("1/{c}",), ("\\frac{{1}}{{{c}}}",),

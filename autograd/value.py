@@ -1,9 +1,9 @@
 """The ``Value`` node: a finite float, its gradient, and the local derivative of every edge.
 
-A node stores its ``parents`` in operand order (``a*a`` has ``a`` twice) and, for each,
-``d self / d parent`` as a plain float in ``local_grads``, computed when the node is
-made. There are no closures and no references from a node to its consumers, so a graph
-is freed by reference counting alone.
+A node records its ``parents`` in operand order (``a*a`` has ``a`` twice) and, for each,
+``d self / d parent`` as a plain float (``local_grads``), computed when the node is made.
+There are no closures and no references from a node to its consumers, so a graph is
+freed by reference counting alone.
 
     >>> from autograd import Value
     >>> x = Value(3.0, label="x")
@@ -20,7 +20,7 @@ import functools
 import inspect
 import numbers
 import threading
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Iterable
 
 from .errors import OpError, OperandError, describe
 from .ops import OPS, Op
@@ -55,6 +55,7 @@ class _NonFinite(ArithmeticError):
 
 
 # -- making nodes ------------------------------------------------------------------
+_UNNAMED = "Value.<made>"  # a made method's name until the class body names it
 # Value's arithmetic and math methods are made below, one per table entry, so that making a node
 # is one Python call with the op's rules already at hand. They run once per node of every
 # forward pass, so they fill the new node's slots themselves (a helper call would cost as much
@@ -63,7 +64,8 @@ class _NonFinite(ArithmeticError):
 
 
 def _unary_method(op: Op | str, doc: str) -> Callable[["Value"], "Value"]:
-    """``Value.exp`` and its kind, from the table entry of a one-operand op (an Op or its name)."""
+    """A method like ``Value.exp``: makes the node of a one-operand op (given as its table
+    entry or its name)."""
     op = OPS[op] if isinstance(op, str) else op
     forward, local, constant_local = op.forward, op.local, op.constant_local
 
@@ -93,18 +95,18 @@ def _unary_method(op: Op | str, doc: str) -> Callable[["Value"], "Value"]:
         v._da = d
         return v
 
-    method.__name__, method.__qualname__, method.__doc__ = op.name, f"Value.{op.name}", doc
+    method.__qualname__, method.__doc__ = _UNNAMED, doc
     return method
 
 
 def _arithmetic(binary: Op | str | None, folded: Op | str) -> Callable[["Value", object], "Value"]:
-    """``Value.__mul__`` and its kind: ``self * other`` is a ``binary`` node when ``other`` is a
-    Value, a ``folded`` node holding it as a constant when it is a number. With ``binary`` None,
-    a reflected method (``__rmul__``: ``2 * x``) or a function of a Value and a number.
-    Ops are given as table entries or their names."""
+    """A method like ``Value.__mul__``: ``self * other`` makes a ``binary`` node when ``other``
+    is a Value and a ``folded`` node holding it as a constant when it is a number. With
+    ``binary`` None, a reflected method (``__rmul__``: ``2 * x``) or a function of a Value and
+    a number. Ops are given as table entries or their names."""
     op_c = OPS[folded] if isinstance(folded, str) else folded
-    forward_c, local_c, constant_local_c, family = op_c.forward, op_c.local, op_c.constant_local, op_c.family
-    local_is_c = op_c.local_is_c
+    forward_c, local_c, constant_local_c = op_c.forward, op_c.local, op_c.constant_local
+    family, local_is_c = op_c.family, op_c.local_is_c
     op = OPS[binary] if isinstance(binary, str) else binary
     forward, local, constant_local = (op.forward, op.local, op.constant_local) if op else (None,) * 3
 
@@ -167,9 +169,11 @@ def _arithmetic(binary: Op | str | None, folded: Op | str) -> Callable[["Value",
         v._const = other
         return v
 
-    method.__qualname__ = "Value.?"  # named where the class takes it, below
-    method.__doc__ = (f"self {op.symbol} other: a {op.name!r} node for a Value, a {op_c.name!r} node for a number."
-                      if op else f"{op_c.text.format('self', c='other')}, other a number: one {op_c.name!r} node.")
+    method.__qualname__ = _UNNAMED
+    if op:
+        method.__doc__ = f"self {op.symbol} other: op {op.name!r} for a Value, {op_c.name!r} for a number."
+    else:
+        method.__doc__ = f"{op_c.text.format('self', c='other')}, other a number: one {op_c.name!r} node."
     return method
 
 
@@ -407,9 +411,15 @@ def _op_error(op: Op, operands: tuple, const, cause: BaseException) -> OpError:
     return OpError(f"{op.family}: {reason}; got {expr}")
 
 
-for _name, _method in vars(Value).items():
-    if getattr(_method, "__qualname__", "") == "Value.?":
-        _method.__name__, _method.__qualname__ = _name, f"Value.{_name}"
+def _name_made_methods(cls: type) -> None:
+    """Give each method the factories made the name the class holds it by (the first, for
+    ``__abs__ = abs``), so help(), tracebacks and pickle find it."""
+    for name, method in vars(cls).items():
+        if getattr(method, "__qualname__", "") == _UNNAMED:
+            method.__name__, method.__qualname__ = name, f"{cls.__name__}.{name}"
+
+
+_name_made_methods(Value)
 
 _SUM, _DOT = OPS["sum"], OPS["dot"]
 _bce_with_logits = _arithmetic(None, "bce_logits")
@@ -456,18 +466,19 @@ def dot(ws: Iterable[Value | Number], xs: Iterable[Value | Number],
     """
     ws = ws if type(ws) is list else list(_iterate(ws, "dot"))
     xs = xs if type(xs) is list else list(_iterate(xs, "dot"))
-    operands = (*ws, *xs, bias) if isinstance(bias, Value) else (*ws, *xs)
+    tail = (bias,) if isinstance(bias, Value) else ()  # a Value bias is the last operand
+    operands = (*ws, *xs, *tail)
     datas = [v.data for v in operands if isinstance(v, Value)]
     if len(datas) != len(operands):  # some plain numbers: make them leaves
         ws = [w if isinstance(w, Value) else Value(_number(w, "dot", "weight")) for w in ws]
         xs = [x if isinstance(x, Value) else Value(_number(x, "dot", "input")) for x in xs]
-        operands = (*ws, *xs, bias) if isinstance(bias, Value) else (*ws, *xs)
+        operands = (*ws, *xs, *tail)
         datas = [v.data for v in operands]
     if len(ws) != len(xs):
         raise OperandError(f"dot: ws and xs must have the same length, got {len(ws)} and {len(xs)}")
     if not ws:
         raise OperandError("dot: needs at least one weight and input, got two empty sequences")
-    c = 0.0 if bias is None or isinstance(bias, Value) else _number(bias, "dot", "bias")
+    c = 0.0 if bias is None or tail else _number(bias, "dot", "bias")
     return _nary(_DOT, operands, c, datas)
 
 
@@ -496,9 +507,6 @@ def _iterate(values, opname: str):
 
 
 # -- no_grad ------------------------------------------------------------------
-
-F = TypeVar("F", bound=Callable)
-
 
 class no_grad:
     """Build no graph inside this block or function: results are plain leaves.

@@ -288,6 +288,20 @@ def test_nodes_use_slots():
     assert not hasattr(Value(1.0) * 2, "__dict__")
 
 
+def test_methods_made_from_the_op_table_carry_their_own_names_and_pickle():
+    import pickle
+
+    for name in ("__add__", "__radd__", "__rsub__", "__truediv__", "__rtruediv__", "__rpow__",
+                 "__neg__", "__abs__", "exp", "relu", "step"):
+        method = getattr(Value, name)
+        assert method.__qualname__ == f"Value.{method.__name__}" and method.__doc__
+    assert Value.__neg__.__name__ == "__neg__" and Value.__rtruediv__.__name__ == "__rtruediv__"
+    x = Value(2.0, label="x")
+    assert pickle.loads(pickle.dumps(x.__neg__))().data == -2.0
+    copy = pickle.loads(pickle.dumps(x))
+    assert (copy.data, copy.label, copy.parents, copy.is_leaf) == (2.0, "x", (), True)
+
+
 def test_topological_order_is_the_textbook_depth_first_post_order_on_random_graphs():
     import random
 
