@@ -140,9 +140,6 @@ def backward(root: "Value", grad: float = 1.0) -> None:
         g = node.grad
         if g == 0.0:
             continue
-        if g - g != 0.0:
-            _undo(order, leaves, grads_before)
-            raise overflow_error("backward", node, g, " (no .grad was changed)")
         # the loop of the module docstring, written out for the one or two parents a node
         # keeps in its own slots (see Value), then for the tuples of an n-ary node
         a = node._a
@@ -154,6 +151,15 @@ def backward(root: "Value", grad: float = 1.0) -> None:
         elif node._op is not None:
             for p, local in zip(node._ps, node._ls):
                 p.grad += local * g
+    # A gradient that overflowed passes inf or nan (inf * 0) on to every node below it, down to
+    # the leaves: checking the leaves finds it without a check per node.
+    for leaf in leaves:
+        g = leaf.grad
+        if g - g != 0.0:
+            culprit = next(n for n in reversed(order) if n.grad - n.grad != 0.0)
+            bad = culprit.grad
+            _undo(order, leaves, grads_before)
+            raise overflow_error("backward", culprit, bad, " (no .grad was changed)")
 
 
 def overflow_error(fname: str, node: "Value", g: float, after: str = "") -> BackwardError:
