@@ -350,12 +350,25 @@ def _atomic_write(path: str, text: str) -> None:
 
 
 def _mode_for(path: str) -> int:
-    """The permissions of the file being replaced, or rw-r--r-- for a new file
-    (``mkstemp`` makes its file readable by the owner only)."""
+    """The permissions of the file being replaced, or, for a new file, what ``open`` would
+    give it: rw-rw-rw- less the umask (``mkstemp`` makes its file readable by the owner only)."""
     try:
         return os.stat(path).st_mode & 0o777
     except OSError:
-        return 0o644
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without setting it (``os.umask`` can only be read by changing
+    it, which would race with other threads); 0o022, the usual one, where it cannot be read."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
 
 
 def _sync_directory(directory: str) -> None:

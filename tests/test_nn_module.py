@@ -89,7 +89,26 @@ def test_file_is_readable_json_with_format_version_shapes_and_labels(tmp_path):
     assert "W1[0,1]" in document["parameters"]
     assert document["config"] == {"n_inputs": 2, "sizes": [3, 1], "activation": "tanh",
                                   "output_activation": None, "init": "uniform", "fused": True}
-    assert oct(os.stat(path).st_mode & 0o777) == oct(0o644)
+    assert oct(os.stat(path).st_mode & 0o777) == oct(0o666 & ~_current_umask())
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_a_new_model_file_gets_the_permissions_the_umask_allows(tmp_path):
+    old = os.umask(0o077)
+    try:
+        make().save(tmp_path / "private.json")
+    finally:
+        os.umask(old)
+    assert oct(os.stat(tmp_path / "private.json").st_mode & 0o777) == oct(0o600)
+    (tmp_path / "shared.json").write_text("{}")
+    os.chmod(tmp_path / "shared.json", 0o640)
+    make().save(tmp_path / "shared.json")        # replacing a file keeps its permissions
+    assert oct(os.stat(tmp_path / "shared.json").st_mode & 0o777) == oct(0o640)
 
 
 def test_from_file_rebuilds_the_model(tmp_path):
