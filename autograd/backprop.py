@@ -220,16 +220,16 @@ def grad(output, inputs, create_graph=False):
             continue
         if type(g) is float and g - g != 0.0:  # (as Values, gradients are checked by their ops)
             raise overflow_error("grad", node, g)
-        if not node.parents:
+        if node._op is None:
             continue
+        parents = node.parents
         if create_graph:
-            locals_ = local_grads_as_values(node)
-            for p, local in zip(node.parents, locals_):
+            for p, local in zip(parents, local_grads_as_values(node)):
                 contribution = _times(local, g)
                 prev = grads.get(p)
                 grads[p] = contribution if prev is None else prev + contribution
         else:
-            for p, local in zip(node.parents, node.local_grads):
+            for p, local in zip(parents, node.local_grads):
                 prev = grads.get(p)
                 grads[p] = local * g if prev is None else prev + local * g
     results = [grads.get(x, 0.0) for x in targets]
