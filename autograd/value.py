@@ -55,12 +55,13 @@ class _NonFinite(ArithmeticError):
 
 
 # -- making nodes ------------------------------------------------------------------
-_UNNAMED = "Value.<made>"  # a made method's name until the class body names it
 # Value's arithmetic and math methods are made below, one per table entry, so that making a node
 # is one Python call with the op's rules already at hand. They run once per node of every
 # forward pass, so they fill the new node's slots themselves (a helper call would cost as much
 # as the filling), skip the thread-local no_grad look-up while no block is open, and reuse an
 # op's constant local derivatives (add: (1.0, 1.0)) instead of calling its rule.
+
+_UNNAMED = "Value.<made>"  # a made method's name until the class that holds it names it
 
 
 def _unary_method(op: Op | str, doc: str) -> Callable[["Value"], "Value"]:
