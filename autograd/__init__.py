@@ -14,7 +14,7 @@ The tools (drawing, tracing, explaining, checking) are imported on first use, so
 from importlib import import_module
 
 from .backprop import backward, grad, topological_order, zero_grad
-from .errors import BackwardError, GlassgradError, OpError, OperandError
+from .errors import BackwardError, GlassgradError, MissingExtra, OpError, OperandError
 from .ops import OPS, Op
 from .value import Value, bce_with_logits, dot, is_grad_enabled, no_grad, sum
 
@@ -35,7 +35,7 @@ _TOOLS = {
 __all__ = [
     "Value", "sum", "dot", "bce_with_logits", "backward", "grad", "zero_grad", "topological_order",
     "no_grad", "is_grad_enabled", "OPS", "Op",
-    "GlassgradError", "OpError", "OperandError", "BackwardError",
+    "GlassgradError", "OpError", "OperandError", "BackwardError", "MissingExtra",
     *_TOOLS,
 ]
 
@@ -44,7 +44,7 @@ def __getattr__(name: str):
     module = _TOOLS.get(name)
     if module is None:
         raise AttributeError(f"module 'autograd' has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
+    value = getattr(import_module(f".tools.{module}", __name__), name)
     globals()[name] = value
     return value
 

@@ -1,8 +1,13 @@
-"""The engine's exceptions, and how they name the values involved."""
+"""Every exception glassgrad's ``autograd`` package raises on purpose, and how they name values.
+
+All derive from :class:`GlassgradError`, so ``except GlassgradError`` catches any of them.
+"""
 
 from __future__ import annotations
 
-__all__ = ["GlassgradError", "OpError", "OperandError", "BackwardError", "describe"]
+__all__ = ["GlassgradError", "OpError", "OperandError", "BackwardError", "MissingExtra",
+           "DrawingError", "GraphTooLarge", "GraphvizNotFound", "TraceError", "GradcheckError",
+           "KinkWarning", "ExplainError", "ExpressionError", "SympyTooDeep", "describe"]
 
 
 class GlassgradError(Exception):
@@ -25,6 +30,49 @@ class BackwardError(GlassgradError, ValueError):
     """``backward`` or ``grad`` was asked for something it cannot do."""
 
 
+class MissingExtra(GlassgradError, ImportError):
+    """An optional package is not installed; the message names the extra that installs it.
+
+    >>> print(MissingExtra("sympy", "sympy", "to_sympy"))
+    to_sympy: needs sympy, an optional extra: pip install "glassgrad[sympy]"
+    """
+
+    def __init__(self, package: str, extra: str, what: str):
+        super().__init__(f'{what}: needs {package}, an optional extra: pip install "glassgrad[{extra}]"',
+                         name=package)
+        self.package, self.extra = package, extra
+
+
+def require(package: str, extra: str, what: str):
+    """Import ``package`` (an optional extra) or raise :class:`MissingExtra` naming the extra.
+
+    >>> require("math", "none", "this example").pi > 3
+    True
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(package)
+    except ImportError:
+        raise MissingExtra(package, extra, what) from None
+
+def _window(text: str, position: int | None, width: int = 72) -> tuple[str, int | None]:
+    """At most ``width`` characters of ``text`` around ``position``, one character per column."""
+    start = 0
+    if len(text) > width:
+        centre = len(text) if position is None else position
+        start = max(0, min(centre - width // 2, len(text) - width))
+    shown = "".join(" " if ch.isspace() else ch if ch.isprintable() else "?"
+                    for ch in text[start:start + width])
+    column = None if position is None else position - start
+    if start > 0:
+        shown, column = "..." + shown, None if column is None else column + 3
+    if start + width < len(text):
+        shown += "..."
+    return shown, column
+
+
+
 def describe(x, sep: str = " = ") -> str:
     """How a value is named in an error: ``x = 0.0`` for a labelled Value, ``0.0`` otherwise.
 
@@ -35,3 +83,74 @@ def describe(x, sep: str = " = ") -> str:
     if label:
         return f"{label}{sep}{data!r}"
     return repr(data)
+
+
+class DrawingError(GlassgradError, ValueError):
+    """``draw`` got an option it cannot use, or the renderer failed."""
+
+
+class GraphTooLarge(DrawingError):
+    """The graph has more nodes than ``max_nodes``: draw a part of it with ``start=``."""
+
+
+class GraphvizNotFound(GlassgradError, RuntimeError):
+    """Neither Graphviz's ``dot`` nor the ``graphviz-pure`` program could be found."""
+
+
+class TraceError(GlassgradError, ValueError):
+    """A trace was asked for a step or a frame it cannot give."""
+
+
+class GradcheckError(GlassgradError, ValueError):
+    """A derivative disagrees with its check; ``.report`` holds the full report."""
+
+    def __init__(self, message: str, report):
+        super().__init__(message)
+        self.report = report
+
+
+class KinkWarning(UserWarning):
+    """A point sits exactly on a kink (ReLU, abs or step at 0), where a finite difference
+    averages two different slopes and cannot confirm the engine's convention."""
+
+
+class ExplainError(GlassgradError, ValueError):
+    """``explain`` was asked about a node it cannot place in the output's graph."""
+
+
+class ExpressionError(GlassgradError, ValueError):
+    """A formula that cannot be read or built; ``str()`` is one line saying what and where.
+
+    ``kind`` is one of ``"syntax error"``, ``"number out of range"``, ``"unknown function"``,
+    ``"unknown name"``, ``"ambiguous name"``, ``"no value"``, ``"too long"``, ``"too deep"``.
+    ``position`` is the 0-based column in ``text`` (None when there is no single place).
+
+    >>> from autograd import parse
+    >>> try:
+    ...     parse("2 * (x + 1")
+    ... except ExpressionError as e:
+    ...     print(e); print(e.caret())
+    syntax error at column 5: '(' is never closed
+    2 * (x + 1
+        ^
+    """
+
+    def __init__(self, message: str, *, kind: str = "syntax error", position: int | None = None,
+                 text: str | None = None):
+        where = f" at column {position + 1}" if position is not None else ""
+        super().__init__(f"{kind}{where}: {message}")
+        self.kind = kind
+        self.message = message
+        self.position = position
+        self.text = text
+
+    def caret(self) -> str:
+        """The text on one line and a ``^`` under the column (just the text without a column)."""
+        if self.text is None:
+            return str(self)
+        line, column = _window(self.text, self.position)
+        return line if column is None else f"{line}\n{' ' * column}^"
+
+
+class SympyTooDeep(GlassgradError, ValueError):
+    """sympy recursed too deeply on an expression as deep as a long graph."""

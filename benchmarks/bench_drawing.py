@@ -22,7 +22,8 @@ from pathlib import Path
 import graphviz
 
 import autograd as ag
-from autograd import Value, drawing
+from autograd import Value
+from autograd.tools import drawing
 
 
 def chain(n_values: int) -> Value:

@@ -11,7 +11,7 @@ import pytest
 import autograd as ag
 import autograd.value as value_module
 from autograd import OPS, OperandError, Value, topological_order
-from autograd.checking import GradcheckReport, KinkWarning, gradcheck_ops
+from autograd.tools.checking import GradcheckReport, KinkWarning, gradcheck_ops
 
 
 def every_op(a, b, c):

@@ -18,8 +18,9 @@ import pytest
 from hypothesis import example, given, settings, strategies as st
 
 import autograd as ag
-from autograd import Value, drawing
-from autograd.drawing import DrawingError, GraphTooLarge, GraphvizNotFound
+from autograd import Value
+from autograd.tools import drawing
+from autograd.tools.drawing import DrawingError, GraphTooLarge, GraphvizNotFound
 
 DOT = shutil.which("dot")
 PURE = shutil.which("graphviz-pure") or next(

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import autograd as ag
 from autograd import Value, explain
-from autograd.explaining import ExplainError
+from autograd.tools.explaining import ExplainError
 
 
 def one_hidden_layer(x=1.5, w_i=0.4, w_o=-0.7, y=1.0):

@@ -257,7 +257,7 @@ def chain_tail(x, n):
 @pytest.mark.timeout(180)
 def test_expression_length_limits_refuse_clearly_and_quickly():
     parse, ExpressionError = ag.parse, ag.ExpressionError
-    from autograd.expression import MAX_LENGTH, MAX_TOKENS
+    from autograd.tools.expression import MAX_LENGTH, MAX_TOKENS
     for text in ("x+" * 10 ** 6 + "x", "x" * (MAX_LENGTH + 1), "(" * 10 ** 6, "1" * 10 ** 6,
                  "+".join(["x"] * (MAX_TOKENS // 2 + 1)), "-" * 10 ** 6 + "x", " " * 10 ** 6 + "x"):
         with pytest.raises(ExpressionError) as info:
@@ -274,7 +274,7 @@ def test_expression_length_limits_refuse_clearly_and_quickly():
 @pytest.mark.parametrize("depth", [300, 3000])
 def test_symbolic_tools_on_a_deep_graph_work_or_refuse_clearly(depth):
     pytest.importorskip("sympy")
-    from autograd.symbolic import sympy_grad
+    from autograd.tools.symbolic import sympy_grad
 
     x = Value(0.3, label="x")
     y = x
@@ -319,7 +319,7 @@ def test_the_stepper_page_right_at_its_guard():
     (CI draws a 30-node page, 4 s less; explore and GLASSGRAD_HUGE=1 the full 80.)"""
     import re
 
-    from autograd.tracing import MAX_FRAME_NODES
+    from autograd.tools.tracing import MAX_FRAME_NODES
 
     nodes = MAX_FRAME_NODES if HUGE else 30
     x = Value(0.3, label="x")

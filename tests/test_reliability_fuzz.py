@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import autograd as ag
 from autograd import Value
-from autograd.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, MAX_TOKENS
+from autograd.tools.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, MAX_TOKENS
 from test_reliability_state_machine import Overflow, Undefined, reference_op
 
 STATS = {"formulas": 0, "mutants": 0}

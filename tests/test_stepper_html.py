@@ -9,7 +9,7 @@ import pytest
 
 import autograd as ag
 from autograd import Value, trace
-from autograd.tracing import TraceError
+from autograd.tools.tracing import TraceError
 
 EVIL = "<script>alert(1)</script>"
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import autograd as ag
 from autograd import Value, trace
-from autograd.tracing import MAX_FRAME_NODES, TraceError
+from autograd.tools.tracing import MAX_FRAME_NODES, TraceError
 from test_drawing import DOT, layout
 
 

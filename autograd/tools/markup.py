@@ -9,7 +9,7 @@ lone surrogates, backticks, ``<script>``, ``\end{aligned}``. The drawing, the st
 * :func:`markdown` / :func:`markdown_code`: one line of literal Markdown text or code;
 * :func:`latex_text`: a label as LaTeX math that shows its characters.
 
-    >>> from autograd.markup import markdown, latex_text
+    >>> from autograd.tools.markup import markdown, latex_text
     >>> print(markdown("a|b <i>"))
     a\|b &lt;i&gt;
     >>> print(latex_text("x_1%"))

@@ -35,26 +35,14 @@ from pathlib import Path
 
 import graphviz
 
-from .backprop import topological_order
+from ..backprop import topological_order
 from .diagnostics import diagnose
-from .errors import GlassgradError, OperandError, describe
-from .explaining import Notation
+from ..errors import DrawingError, GraphTooLarge, GraphvizNotFound, GlassgradError, OperandError, describe
+from .notation import Notation
 from .markup import visible
-from .value import Value
+from ..value import Value
 
 __all__ = ["draw", "Drawing", "DrawingError", "GraphTooLarge", "GraphvizNotFound"]
-
-
-class DrawingError(GlassgradError, ValueError):
-    """``draw`` got an option it cannot use, or the renderer failed."""
-
-
-class GraphTooLarge(DrawingError):
-    """The graph has more nodes than ``max_nodes``: draw a part of it with ``start=``."""
-
-
-class GraphvizNotFound(GlassgradError, RuntimeError):
-    """Neither Graphviz's ``dot`` nor the ``graphviz-pure`` program could be found."""
 
 
 _RANKDIRS = ("LR", "TB", "RL", "BT")

@@ -22,12 +22,12 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Mapping, Sequence
 
-from .backprop import grad, topological_order
-from .errors import BackwardError, GlassgradError, OperandError, describe
+from ..backprop import grad, topological_order
+from ..errors import GradcheckError, KinkWarning, BackwardError, GlassgradError, OperandError, describe
 from .expression import Expr, ExpressionError, Name, _postorder, evaluate, parse
 from .markup import markdown as _md, markdown_code as _code
-from .ops import Op, _num
-from .value import Value, no_grad
+from ..ops import Op, _num
+from ..value import Value, no_grad
 
 __all__ = ["gradcheck", "gradcheck_ops", "check_formula", "GradcheckReport", "GradcheckRow",
            "GradcheckError", "FormulaCheck", "KinkWarning"]
@@ -35,19 +35,6 @@ __all__ = ["gradcheck", "gradcheck_ops", "check_formula", "GradcheckReport", "Gr
 
 MAX_SHOWN_ROWS = 60
 """A per-op table longer than this shows only the rows that disagree or sit on a kink."""
-
-
-class GradcheckError(GlassgradError, ValueError):
-    """A derivative disagrees with its check; ``.report`` holds the full report."""
-
-    def __init__(self, message: str, report):
-        super().__init__(message)
-        self.report = report
-
-
-class KinkWarning(UserWarning):
-    """A point sits exactly on a kink (ReLU, abs or step at 0), where a finite difference
-    averages two different slopes and cannot confirm the engine's convention."""
 
 
 # -- rows and the report -----------------------------------------------------------
@@ -481,7 +468,7 @@ def check_formula(root: Value, wrt: Value | str, formula: str | Expr, *, atol: f
 
     Names in ``formula`` are labels of nodes in ``root``'s graph (any node: ``h[0]``,
     ``yhat``, ``zo``), each standing for its value; ``wrt`` is a Value or a label. The
-    formula is read by glassgrad's own parser (:mod:`autograd.expression`), never run as
+    formula is read by glassgrad's own parser (:mod:`autograd.tools.expression`), never run as
     code. With ``symbolic=True`` (needs sympy), sympy's derivative of the graph is
     compared too. Raises :class:`GradcheckError` on a mismatch unless
     ``raise_on_mismatch=False``.

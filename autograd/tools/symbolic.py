@@ -19,23 +19,15 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Iterable
 
-from .backprop import topological_order
-from .errors import GlassgradError, OperandError
-from .value import Value
+from ..backprop import topological_order
+from ..errors import SympyTooDeep, require, GlassgradError, OperandError
+from ..value import Value
 
-__all__ = ["to_sympy", "sympy_grad", "SympyNotFound", "SympyTooDeep", "SIMPLIFY_UP_TO"]
+__all__ = ["to_sympy", "sympy_grad", "SympyTooDeep", "SIMPLIFY_UP_TO"]
 
 
 SIMPLIFY_UP_TO = 40
 """sympy_grad simplifies derivatives this small (sympy's simplify can be slow on big ones)."""
-
-
-class SympyNotFound(GlassgradError, ImportError):
-    """sympy is not installed."""
-
-
-class SympyTooDeep(GlassgradError, ValueError):
-    """sympy recursed too deeply on an expression as deep as a long graph."""
 
 
 @contextmanager
@@ -50,11 +42,7 @@ def _sympy_depth(what: str):
 
 
 def _sympy():
-    try:
-        import sympy
-    except ImportError:
-        raise SympyNotFound('symbolic checks need sympy: pip install "glassgrad[sympy]"') from None
-    return sympy
+    return require("sympy", "sympy", "symbolic checks")
 
 
 def to_sympy(root: Value, *, symbols_for: str | Iterable[Value] = "leaves"):

@@ -25,13 +25,10 @@ import html
 import itertools
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..errors import TraceError
 from .markup import visible
-
-if TYPE_CHECKING:
-    from .drawing import Drawing
-    from .tracing import Trace
 
 __all__ = ["write_page", "frame_html", "Filmstrip"]
 
@@ -151,7 +148,7 @@ def _text(text: str) -> str:
     return html.escape(visible(text))
 
 
-def _figure(trace: "Trace", k: int, prefix: str, frame: tuple["Drawing", str], hidden: bool = False) -> str:
+def _figure(trace, k: int, prefix: str, frame: tuple, hidden: bool = False) -> str:
     step = trace.steps[k]
     drawing, svg = frame
     notes = "".join(f'<p class="note">&#9888; {_text(note)}</p>' for note in step.notes)
@@ -164,12 +161,12 @@ def _figure(trace: "Trace", k: int, prefix: str, frame: tuple["Drawing", str], h
             f'{inline_svg(svg, prefix + "-")}\n</figure>')
 
 
-def frame_html(trace: "Trace", k: int) -> str:
+def frame_html(trace, k: int) -> str:
     """One frame as an HTML fragment: its equation above its drawing (used by notebooks and the widget)."""
     return _figure(trace, k, f"gg{next(_strips)}-f{k}", trace.rendered_frames([k])[0])
 
 
-def page(trace: "Trace", **draw_options: Any) -> str:
+def page(trace, **draw_options: Any) -> str:
     """The whole stepper page as a string; ``draw_options`` go to every frame (see ``Trace.frame``)."""
     name = _text(trace.root.label or trace.notation[trace.root])
     rendered = trace.rendered_frames(range(len(trace)), **draw_options)  # side by side, up front
@@ -205,7 +202,7 @@ def page(trace: "Trace", **draw_options: Any) -> str:
 """
 
 
-def write_page(trace: "Trace", path=None, **draw_options: Any) -> str:
+def write_page(trace, path=None, **draw_options: Any) -> str:
     """The page as a string; also written (UTF-8) to ``path`` when one is given."""
     text = page(trace, **draw_options)
     if path is not None:
@@ -223,14 +220,12 @@ class Filmstrip:
     [0, 2, 4]
     """
 
-    def __init__(self, trace: "Trace", every: int = 1, max_frames: int = 60):
+    def __init__(self, trace, every: int = 1, max_frames: int = 60):
         for name, x in (("every", every), ("max_frames", max_frames)):
             if isinstance(x, bool) or not isinstance(x, int) or x < 1:
                 raise ValueError(f"Trace.filmstrip: {name} must be a positive int, got {x!r}")
         steps = _every(len(trace), every)
         if len(steps) > max_frames:
-            from .tracing import TraceError
-
             fits = next(e for e in itertools.count(every) if len(_every(len(trace), e)) <= max_frames)
             raise TraceError(f"Trace.filmstrip: {len(steps)} frames is more than max_frames={max_frames}; "
                              f"pass every={fits} or a larger max_frames")

@@ -40,27 +40,23 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
-from .backprop import overflow_error, topological_order
+from ..backprop import overflow_error, topological_order
 from .diagnostics import diagnose
-from .errors import GlassgradError, OperandError
-from .explaining import Notation, chain_rule_rows
-from .value import Value
-
-if TYPE_CHECKING:
-    from .drawing import Drawing
-    from .stepper_html import Filmstrip
+from ..errors import TraceError, GlassgradError, OperandError
+from ..value import Value
+from .drawing import Drawing, draw
+from .explaining import chain_rule_rows
+from .notation import Notation
+from .stepper_html import Filmstrip, frame_html, write_page
+from .stepper_widget import stepper_widget
 
 __all__ = ["trace", "Trace", "Step", "ForwardStep", "SeedStep", "BackwardStep", "TraceError"]
 
 MAX_FRAME_NODES = 80
 """Frames (and so the HTML page, the filmstrip and the widget) are drawn for graphs up to this size:
 a page holds one drawing per step, about 2.5 steps per node."""
-
-
-class TraceError(GlassgradError, ValueError):
-    """A trace was asked for a step or a frame it cannot give."""
 
 
 # -- steps ------------------------------------------------------------------------
@@ -316,7 +312,7 @@ class Trace:
                 grads[s.parent] = s.parent_grad
         return values, grads
 
-    def frame(self, k: int | None = None, **draw_options) -> "Drawing":
+    def frame(self, k: int | None = None, **draw_options) -> Drawing:
         """A drawing of step ``k`` (default: the current step) with ``autograd.draw``.
 
         ``draw_options`` go to ``draw`` (``rankdir="TB"``, ``number_format``...). Frames name
@@ -333,8 +329,6 @@ class Trace:
         >>> "<B>w * x</B>" in t.frame(4).source
         True
         """
-        from .drawing import draw
-
         k = self._cursor if k is None else self._index(k, "frame")
         self._check_drawable("frame")
         step = self.steps[k]
@@ -380,7 +374,7 @@ class Trace:
         """Frames ``ks`` as SVG text; the ones not rendered yet are rendered side by side."""
         return [svg for _, svg in self.rendered_frames(ks, **draw_options)]
 
-    def rendered_frames(self, ks: Iterable[int], **draw_options: Any) -> list[tuple["Drawing", str]]:
+    def rendered_frames(self, ks: Iterable[int], **draw_options: Any) -> list[tuple[Drawing, str]]:
         """Frames ``ks`` drawn with ``draw_options`` (see :meth:`frame`), each with its SVG text.
         The drawings not rendered yet are rendered side by side; renders are kept by DOT text.
 
@@ -413,7 +407,7 @@ class Trace:
         The page needs no network: all frames are inline SVG, with Prev/Next buttons and the
         arrow keys. ``draw_options`` go to every frame, as in :meth:`frame`: ``rankdir="TB"``,
         ``number_format=".3f"``, ``timeout=300`` (seconds per frame, for big graphs)...
-        See :mod:`autograd.stepper_html`.
+        See :mod:`autograd.tools.stepper_html`.
 
         >>> from autograd import Value, trace
         >>> x = Value(2.0, label="x")
@@ -421,31 +415,23 @@ class Trace:
         >>> "data 4.00" in page
         True
         """
-        from .stepper_html import write_page
-
         self._check_drawable("to_html")
         return write_page(self, path, **draw_options)
 
-    def filmstrip(self, every: int = 1, max_frames: int = 60) -> "Filmstrip":
+    def filmstrip(self, every: int = 1, max_frames: int = 60) -> Filmstrip:
         """Every ``every``-th frame side by side, static (no JavaScript): for notebooks viewed without
         a kernel. At most ``max_frames`` frames; the last step is always shown."""
-        from .stepper_html import Filmstrip
-
         self._check_drawable("filmstrip")
         return Filmstrip(self, every, max_frames)
 
     def widget(self):
         """An ipywidgets stepper (slider, Prev/Next) for a live notebook: ``pip install "glassgrad[widgets]"``."""
-        from .stepper_widget import stepper_widget
-
         self._check_drawable("widget")
         return stepper_widget(self)
 
     def _repr_html_(self) -> str | None:
         if len(self.order) > MAX_FRAME_NODES:
             return None  # the notebook falls back to repr()
-        from .stepper_html import frame_html
-
         try:
             return frame_html(self, self._cursor)
         except GlassgradError:  # no renderer: the text repr is shown instead

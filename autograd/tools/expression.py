@@ -10,7 +10,7 @@ Nothing is ever run as Python: the text is read character by character by the sc
 and parser below (no ``eval``, ``exec``, ``compile`` or ``ast``), and :func:`build`
 makes the graph with the engine's own ops.
 
-    >>> from autograd.expression import parse, build
+    >>> from autograd.tools.expression import parse, build
     >>> expr = parse("sigmoid(w*x + b)")
     >>> str(expr), expr.names
     ('sigmoid(w * x + b)', ('w', 'x', 'b'))
@@ -35,9 +35,9 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Iterator, Mapping, Union
 
-from .errors import GlassgradError, OperandError
-from .ops import OPS
-from .value import Value, no_grad
+from ..errors import ExpressionError, GlassgradError, OperandError
+from ..ops import OPS
+from ..value import Value, no_grad
 
 __all__ = [
     "parse", "build", "evaluate", "ExpressionError", "Expr", "Number", "Name", "Unary", "Binary",
@@ -62,54 +62,6 @@ _METHODS = {name: getattr(Value, name) for name in FUNCTIONS}
 
 
 # -- errors --------------------------------------------------------------------
-
-class ExpressionError(GlassgradError, ValueError):
-    """A formula that cannot be read or built; ``str()`` is one line saying what and where.
-
-    ``kind`` is one of ``"syntax error"``, ``"number out of range"``, ``"unknown function"``,
-    ``"unknown name"``, ``"ambiguous name"``, ``"no value"``, ``"too long"``, ``"too deep"``.
-    ``position`` is the 0-based column in ``text`` (None when there is no single place).
-
-    >>> try:
-    ...     parse("2 * (x + 1")
-    ... except ExpressionError as e:
-    ...     print(e); print(e.caret())
-    syntax error at column 5: '(' is never closed
-    2 * (x + 1
-        ^
-    """
-
-    def __init__(self, message: str, *, kind: str = "syntax error", position: int | None = None,
-                 text: str | None = None):
-        where = f" at column {position + 1}" if position is not None else ""
-        super().__init__(f"{kind}{where}: {message}")
-        self.kind = kind
-        self.message = message
-        self.position = position
-        self.text = text
-
-    def caret(self) -> str:
-        """The text on one line and a ``^`` under the column (just the text without a column)."""
-        if self.text is None:
-            return str(self)
-        line, column = _window(self.text, self.position)
-        return line if column is None else f"{line}\n{' ' * column}^"
-
-
-def _window(text: str, position: int | None, width: int = 72) -> tuple[str, int | None]:
-    """At most ``width`` characters of ``text`` around ``position``, one character per column."""
-    start = 0
-    if len(text) > width:
-        centre = len(text) if position is None else position
-        start = max(0, min(centre - width // 2, len(text) - width))
-    shown = "".join(" " if ch.isspace() else ch if ch.isprintable() else "?"
-                    for ch in text[start:start + width])
-    column = None if position is None else position - start
-    if start > 0:
-        shown, column = "..." + shown, None if column is None else column + 3
-    if start + width < len(text):
-        shown += "..."
-    return shown, column
 
 
 # -- the tree --------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Drawings and explanations both read these, so they say the same thing.
 
     >>> from autograd import Value
-    >>> from autograd.diagnostics import diagnose
+    >>> from autograd.tools.diagnostics import diagnose
     >>> diagnose(Value(-3.0).relu())
     ['ReLU is off (input -3 <= 0): it passes no gradient']
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .value import Value
+    from ..value import Value
 
 __all__ = ["diagnose", "SATURATION"]
 

@@ -14,28 +14,15 @@ Needs ipywidgets (``pip install "glassgrad[widgets]"``); without a kernel use
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from ..errors import require
 from .stepper_html import frame_html
-
-if TYPE_CHECKING:
-    from .tracing import Trace
 
 __all__ = ["stepper_widget"]
 
 
-def _ipywidgets():
-    try:
-        import ipywidgets
-    except ImportError:
-        raise ImportError('Trace.widget needs ipywidgets: pip install "glassgrad[widgets]" '
-                          "(or use trace.to_html(path) or trace.filmstrip())") from None
-    return ipywidgets
-
-
-def stepper_widget(trace: "Trace"):
+def stepper_widget(trace):
     """``VBox([HBox([Prev, slider, Next]), HTML(frame)])``; moving either moves the trace's cursor."""
-    widgets = _ipywidgets()
+    widgets = require("ipywidgets", "widgets", "Trace.widget (or use trace.to_html(path) or trace.filmstrip())")
     last = len(trace) - 1
     prev = widgets.Button(description="◀ Prev", layout=widgets.Layout(width="6em"))
     slider = widgets.IntSlider(value=trace.step, min=0, max=last, description="step",
