@@ -179,6 +179,10 @@ class Neuron(Module):
         return {"n_inputs": self.n_inputs, "activation": self.activation, "init": self.init,
                 "fused": self.fused, "layer": self.layer, "unit": self.unit, "fan_out": self.fan_out}
 
+    @classmethod
+    def _count_parameters(cls, config: dict) -> int | None:
+        return cls._dense_count([config.get("n_inputs"), 1])  # n weights and a bias
+
 
 class Layer(Module):
     """``n_outputs`` neurons reading the same inputs; calling it always returns a list.
@@ -238,6 +242,10 @@ class Layer(Module):
             return None
         return {"n_inputs": self.n_inputs, "n_outputs": self.n_outputs, "activation": self.activation,
                 "init": self.init, "fused": self.fused, "layer": self.layer}
+
+    @classmethod
+    def _count_parameters(cls, config: dict) -> int | None:
+        return cls._dense_count([config.get("n_inputs"), config.get("n_outputs")])
 
 
 class LinearMap(NamedTuple):
@@ -353,3 +361,8 @@ class MLP(Module):
             return None
         return {"n_inputs": self.n_inputs, "sizes": list(self.sizes), "activation": self.activation,
                 "output_activation": self.output_activation, "init": self.init, "fused": self.fused}
+
+    @classmethod
+    def _count_parameters(cls, config: dict) -> int | None:
+        sizes = config.get("sizes")
+        return cls._dense_count([config.get("n_inputs"), *sizes] if isinstance(sizes, list) and sizes else [None])

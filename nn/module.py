@@ -7,10 +7,20 @@ Parameters are ``autograd.Value`` leaves with readable labels (``W1[0,1]``,
 * a PyTorch-like ``repr``;
 * ``state_dict()`` / ``load_state_dict()`` (name -> float);
 * ``save(path)`` / ``load(path)`` as JSON, never pickle. Saving writes a temporary
-  file next to ``path`` and renames it over ``path``, so a crash mid-save leaves
-  any old file whole. Loading checks the whole file first and only then assigns,
-  so a damaged or wrong-shaped file raises :class:`~nn.ModelFileError` and
-  leaves the model as it was.
+  file next to the file it replaces and renames it over it, so a crash or a full disk
+  mid-save leaves any old file whole; it writes through a symlink to its target and
+  never replaces a folder, device, FIFO or read-only file (see :mod:`nn._files`).
+  Loading reads only a regular file of at most :data:`MAX_FILE_BYTES`, checks the whole
+  file first and only then assigns, so a damaged or wrong-shaped file raises
+  :class:`~nn.ModelFileError` and leaves the model as it was.
+
+Parameters are saved by name (their labels), so two parameters of one model may not share
+a label: ``save``, ``state_dict`` and loading refuse such a model with a ModelFileError
+rather than silently keeping one value for both.
+
+Subclasses register themselves by class name (``Module.from_file`` builds the class a file
+names) and say how many parameters a config asks for (``_count_parameters``), so this
+module, at the bottom of ``nn``, imports none of the models built on it.
 
     >>> import nn
     >>> model = nn.MLP(2, [3, 1], seed=0)
@@ -26,19 +36,22 @@ import json
 import math
 import os
 import re
-import tempfile
 from typing import Any
 
 from autograd import Value
 
+from ._files import read_regular, write_atomically
 from .errors import ModelFileError
 
-__all__ = ["Module", "FORMAT", "VERSION"]
+__all__ = ["Module", "FORMAT", "VERSION", "MAX_FILE_BYTES"]
 
 FORMAT = "glassgrad.nn"
 """The ``format`` tag of a saved model file."""
 VERSION = 1
 """The version of the saved model file format this code writes and reads."""
+
+MAX_FILE_BYTES = 64 * 2**20
+"""The largest model file ``load`` reads (64 MiB: about two million parameters)."""
 
 _LABEL = re.compile(r"^([A-Za-z_][A-Za-z_0-9]*?)(?:\[(\d+(?:,\d+)*)\])?$")
 
@@ -56,6 +69,29 @@ class Module:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         Module._registry[cls.__name__] = cls
+
+    @classmethod
+    def _count_parameters(cls, config: dict) -> int | None:
+        """How many parameters ``cls(**config)`` would have, worked out without building it;
+        None when unknown (the default) or when the config's sizes are not positive ints
+        (the constructor then refuses them before it allocates anything). ``from_file``
+        compares it with the file's count before building anything.
+
+        >>> from nn import MLP
+        >>> MLP._count_parameters({"n_inputs": 2, "sizes": [3, 1]}), MLP(2, [3, 1]).num_parameters()
+        (13, 13)
+        >>> MLP._count_parameters({"n_inputs": 10 ** 4, "sizes": [10 ** 6, 1]})
+        10002000001
+        """
+        return None
+
+    @staticmethod
+    def _dense_count(widths: list) -> int | None:
+        """The parameters of dense layers between ``widths`` (weights and a bias per unit);
+        None unless every width is a positive int."""
+        if not all(type(n) is int and n >= 1 for n in widths):
+            return None
+        return sum((n_in + 1) * n_out for n_in, n_out in zip(widths, widths[1:]))
 
     # -- calling ----------------------------------------------------------------
     def __call__(self, *args, **kwargs):
@@ -76,6 +112,22 @@ class Module:
     def named_parameters(self) -> list[tuple[str, Value]]:
         """``(name, parameter)`` pairs in ``parameters()`` order; the name is the label."""
         return [(p.label, p) for p in self.parameters()]
+
+    def _unique_names(self, where: str) -> list[tuple[str, Value]]:
+        """``named_parameters()``, after checking that every name is a label of the form
+        NAME or NAME[i,j,...] and that no two parameters share one: state is kept by name,
+        so two parameters with one label would be saved as one value."""
+        named = self.named_parameters()
+        seen: set[str] = set()
+        for name, _ in named:
+            if not isinstance(name, str) or _LABEL.match(name) is None:
+                raise ModelFileError(f"{where}: parameter label {name!r} is not of the form NAME or "
+                                     "NAME[i,j,...]; give every parameter such a label")
+            if name in seen:
+                raise ModelFileError(f"{where}: two parameters share the label {name!r}; parameters are "
+                                     "saved and loaded by label, so give each a label of its own")
+            seen.add(name)
+        return named
 
     def num_parameters(self) -> int:
         """How many scalar parameters the module has."""
@@ -113,8 +165,10 @@ class Module:
 
     # -- state ------------------------------------------------------------------
     def state_dict(self) -> dict[str, float]:
-        """A copy of every parameter's value, by name, in ``parameters()`` order."""
-        return {name: p.data for name, p in self.named_parameters()}
+        """A copy of every parameter's value, by name, in ``parameters()`` order.
+
+        Raises :class:`~nn.ModelFileError` if two parameters share a label."""
+        return {name: p.data for name, p in self._unique_names(f"{type(self).__name__}.state_dict")}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Set every parameter from ``state`` (name -> number).
@@ -122,7 +176,7 @@ class Module:
         Every name must be present, no extra name is allowed, and every value must be a
         finite number; otherwise :class:`~nn.ModelFileError` is raised and nothing changes.
         """
-        named = self.named_parameters()
+        named = self._unique_names(f"{type(self).__name__}.load_state_dict")
         values = _checked_state(state, [name for name, _ in named], type(self).__name__)
         for (_, p), v in zip(named, values):
             p.data = v
@@ -137,18 +191,29 @@ class Module:
 
         The file holds a format tag and version, the class, its ``config()``, the
         tensor shapes and every parameter by label. Floats are written with ``repr``,
-        so loading gives back exactly the same numbers.
+        so loading gives back exactly the same numbers. A symlink is written through to
+        its target; a folder, device, FIFO or read-only file is refused, and so is a model
+        with two parameters of one label, with :class:`~nn.ModelFileError` naming ``path``;
+        on any failure the old file is left whole.
         """
+        where = f"save {os.fspath(path)!r}"
+        named = self._unique_names(where)
+        values = {}
+        for name, p in named:
+            if not math.isfinite(p.data):
+                raise ModelFileError(f"{where}: parameter {name} is {p.data!r}; only finite "
+                                     "parameters can be saved")
+            values[name] = p.data
         document = {
             "format": FORMAT,
             "version": VERSION,
             "class": type(self).__name__,
             "config": self.config(),
-            "shapes": self.shapes(),
-            "parameters": self.state_dict(),
+            "shapes": _shapes([name for name, _ in named]),
+            "parameters": values,
         }
         text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-        _atomic_write(os.fspath(path), text)
+        write_atomically(path, text.encode("utf-8"), lambda message: ModelFileError(f"save: {message}"))
 
     def load(self, path: str | os.PathLike) -> "Module":
         """Read parameters saved by :meth:`save` into this model and return it.
@@ -163,8 +228,8 @@ class Module:
         """Check a read model file against this model, then take its parameters."""
         if document["class"] != type(self).__name__:
             raise ModelFileError(f"{where}: the file holds a {document['class']}, not a {type(self).__name__}")
+        named = self._unique_names(where)
         self._check_shapes(document, where)
-        named = self.named_parameters()
         values = _checked_state(document["parameters"], [name for name, _ in named], where)
         for (_, p), v in zip(named, values):
             p.data = v
@@ -192,7 +257,7 @@ class Module:
             raise ModelFileError(f"{where}: the file has no config to rebuild the {name} from "
                                  f"(it was saved with a custom function); build the model "
                                  f"yourself and call model.load(path)")
-        wanted, held = _config_parameters(target, config), len(document["parameters"])
+        wanted, held = target._count_parameters(config), len(document["parameters"])
         if wanted is not None and wanted != held:
             raise ModelFileError(f"{where}: the saved config asks for a {name} of {wanted} parameters, "
                                  f"but the file holds {held}")
@@ -237,34 +302,6 @@ def _shapes(names: list[str]) -> dict[str, list[int]]:
     return shapes
 
 
-def _config_parameters(cls: type, config: dict) -> int | None:
-    """How many parameters ``cls(**config)`` would have, by arithmetic, without building it;
-    None when this is not one of nn's models or the config's sizes are not positive ints
-    (the constructor then refuses them before it allocates anything).
-
-    >>> from nn import MLP
-    >>> _config_parameters(MLP, {"n_inputs": 2, "sizes": [3, 1]}), MLP(2, [3, 1]).num_parameters()
-    (13, 13)
-    >>> _config_parameters(MLP, {"n_inputs": 10 ** 4, "sizes": [10 ** 6, 1]})
-    10002000001
-    """
-    from .mlp import MLP, Layer, Neuron  # here: nn.mlp imports this module
-    from .perceptron import Perceptron
-
-    if cls is MLP:
-        sizes = config.get("sizes")
-        widths = [config.get("n_inputs"), *sizes] if isinstance(sizes, list) and sizes else [None]
-    elif cls is Layer:
-        widths = [config.get("n_inputs"), config.get("n_outputs")]
-    elif cls is Neuron or cls is Perceptron:  # n weights and a bias (a threshold)
-        widths = [config.get("n_inputs"), 1]
-    else:
-        return None
-    if not all(type(n) is int and n >= 1 for n in widths):
-        return None
-    return sum((n_in + 1) * n_out for n_in, n_out in zip(widths, widths[1:]))
-
-
 def _checked_state(state, names: list[str], where: str) -> list[float]:
     """The values of ``state`` for ``names``, in order, after checking everything."""
     _check_mapping(state, where)
@@ -284,7 +321,11 @@ def _checked_state(state, names: list[str], where: str) -> list[float]:
         v = state[n]
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise ModelFileError(f"{where}: parameter {n} must be a number, got {type(v).__name__} {v!r:.40}")
-        v = float(v)
+        try:
+            v = float(v)
+        except OverflowError:  # an integer of hundreds of digits
+            raise ModelFileError(f"{where}: parameter {n} is an integer of {len(str(v))} digits, too "
+                                 "large for a float; parameters must be finite") from None
         if not math.isfinite(v):
             raise ModelFileError(f"{where}: parameter {n} is {v!r}; parameters must be finite")
         values.append(v)
@@ -294,20 +335,18 @@ def _checked_state(state, names: list[str], where: str) -> list[float]:
 def _read(path: str) -> dict:
     """A model file parsed and its envelope checked (format, version, fields)."""
     where = f"load {path!r}"
+    data = read_regular(path, MAX_FILE_BYTES, lambda message: ModelFileError(f"load {message}"))
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise ModelFileError(f"{where}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ModelFileError(f"{where}: cannot read the file ({e})") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ModelFileError(f"{where}: the file is damaged or not JSON (not UTF-8: {e})") from None
     try:
-        document = json.loads(text, parse_constant=_refuse_constant)
+        document = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicates)
     except (ValueError, RecursionError) as e:  # RecursionError: nested too deeply ("[[[[...")
         raise ModelFileError(f"{where}: the file is damaged or not JSON ({e})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ModelFileError(f"{where}: not a glassgrad model file (expected \"format\": {FORMAT!r})")
-    if document.get("version") != VERSION:
+    if type(document.get("version")) is not int or document["version"] != VERSION:  # not 1.0, not true
         raise ModelFileError(f"{where}: file format version {document.get('version')!r} is not "
                              f"supported (this glassgrad reads version {VERSION})")
     for key in ("class", "config", "shapes", "parameters"):
@@ -325,62 +364,16 @@ def _check_mapping(state, where: str) -> None:
                              f"got {type(state).__name__}")
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+    """A JSON object as a dict, refusing a key given twice (``json`` keeps the last silently)."""
+    document = {}
+    for key, value in pairs:
+        if key in document:
+            raise ValueError(f"the key {key!r} appears twice in one object; a model file gives "
+                             "each name once")
+        document[key] = value
+    return document
+
+
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not allowed: parameters must be finite")
-
-
-def _atomic_write(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see either the old file or the new one."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    _sync_directory(directory)
-
-
-def _mode_for(path: str) -> int:
-    """The permissions of the file being replaced, or, for a new file, what ``open`` would
-    give it: rw-rw-rw- less the umask (``mkstemp`` makes its file readable by the owner only)."""
-    try:
-        return os.stat(path).st_mode & 0o777
-    except OSError:
-        return 0o666 & ~_umask()
-
-
-def _umask() -> int:
-    """The process's umask, read without setting it (``os.umask`` can only be read by changing
-    it, which would race with other threads); 0o022, the usual one, where it cannot be read."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o022
-
-
-def _sync_directory(directory: str) -> None:
-    """Make the rename itself durable where the OS allows it (POSIX); best effort."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-

@@ -158,6 +158,10 @@ class Perceptron(Module):
     def config(self) -> dict[str, Any]:
         return {"n_inputs": self.n_inputs, "lr": self.lr}
 
+    @classmethod
+    def _count_parameters(cls, config: dict) -> int | None:
+        return cls._dense_count([config.get("n_inputs"), 1])  # n weights and a threshold
+
 
 def _is_batch(x) -> bool:
     """True for a list of input vectors (its first item is itself a sequence)."""

@@ -164,8 +164,9 @@ def test_save_is_atomic_a_crash_keeps_the_old_file(tmp_path, monkeypatch):
         raise OSError("disk unplugged mid-save")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="disk unplugged"):
+    with pytest.raises(nn.ModelFileError, match=r"save: cannot write '.*model\.json': disk unplugged") as caught:
         make(1).save(path)
+    assert ".tmp" not in str(caught.value)  # the user's path, not the temporary file
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["model.json"]  # no temporary file left behind
 

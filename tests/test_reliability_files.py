@@ -120,7 +120,7 @@ def test_kill_9_in_the_middle_of_saving_leaves_one_whole_version(tmp_path):
         loaded = big(0).load(path).state_dict()
         assert loaded in versions.values()
     # a killed save may leave its temporary file behind (nothing can remove it), but never a broken model
-    assert all(name.startswith(".model.json.") for name in temporary_files(tmp_path))
+    assert all(name.startswith(".gg-") for name in temporary_files(tmp_path))
 
 
 # -- damaged files ---------------------------------------------------------------------------------
