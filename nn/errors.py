@@ -1,7 +1,9 @@
-"""The errors ``nn`` raises on purpose.
+"""The errors ``nn`` raises on purpose (every error class of ``nn`` is defined here).
 
-Both are ``ValueError`` subclasses (and ``autograd.GlassgradError``), so
-``except ValueError`` catches them too.
+All are ``autograd.GlassgradError`` subclasses. ``InputError``, ``ModelFileError`` and
+``UsageError`` are also ``ValueError`` subclasses, so ``except ValueError`` catches them too;
+``CommandFailed`` (the ``glassgrad`` command's work failed: a file it cannot write) is a
+``RuntimeError``.
 
     >>> import nn
     >>> try:
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from autograd import GlassgradError
 
-__all__ = ["InputError", "ModelFileError"]
+__all__ = ["InputError", "ModelFileError", "UsageError", "CommandFailed"]
 
 
 class InputError(GlassgradError, ValueError):
@@ -27,5 +29,15 @@ class InputError(GlassgradError, ValueError):
 
 
 class ModelFileError(InputError):
-    """A model file (or state dict) that cannot be loaded: damaged, of another format,
-    or of the wrong shape. The model is left unchanged."""
+    """A model file (or state dict) that cannot be loaded -- damaged, of another format,
+    of the wrong shape (the model is left unchanged) -- or saved: a path that is not a
+    regular file, a read-only file, a full disk (the old file is left whole)."""
+
+
+class UsageError(GlassgradError, ValueError):
+    """The ``glassgrad`` command line asks for something the command cannot do (exit code 2)."""
+
+
+class CommandFailed(GlassgradError, RuntimeError):
+    """The ``glassgrad`` command's work failed for a reason outside the formula, such as an
+    output file it cannot write (exit code 1)."""

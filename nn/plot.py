@@ -13,12 +13,14 @@ function draws, and a missing install says how to get it. Each function draws on
 
 from __future__ import annotations
 
+import io
 import math
 import os
 
 from autograd import Value, no_grad
 
 from . import _checks
+from ._files import write_atomically
 from .errors import InputError
 
 __all__ = ["plot_decision_boundary", "plot_loss"]
@@ -45,8 +47,16 @@ def _axes(ax, plt, figsize):
 
 
 def _save(ax, path) -> None:
-    if path is not None:
-        ax.figure.savefig(os.fspath(path), dpi=120, bbox_inches="tight")
+    """Save the figure to ``path`` atomically: drawn into memory, then written to a temporary
+    file and renamed over ``path``, so a failed save (a full disk...) keeps the old file.
+    The suffix picks the format (.png, .svg, .pdf...; no suffix: PNG). A failed write raises
+    ``OSError`` naming ``path``."""
+    if path is None:
+        return
+    buffer = io.BytesIO()
+    suffix = os.path.splitext(os.fspath(path))[1]
+    ax.figure.savefig(buffer, format=suffix[1:].lower() or None, dpi=120, bbox_inches="tight")
+    write_atomically(path, buffer.getvalue(), OSError)
 
 
 def _score(model, x: list[float]) -> float:

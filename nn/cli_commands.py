@@ -1,0 +1,162 @@
+"""The formula subcommands of ``glassgrad``: ``grad``, ``explain``, ``draw``, ``step`` and ``check``.
+
+Each takes the parsed arguments and the :class:`~nn.cli_io.Streams` to write to, hands the
+formula's graph to the engine's tools (``autograd.grad``, ``explain``, ``draw``,
+``trace(...).to_html`` and ``gradcheck``), and returns the exit code. Output files are
+written atomically (:func:`nn.cli_io.write_output`).
+
+    >>> import argparse, io, sys
+    >>> grad(argparse.Namespace(expr="x*y", at=["x=2,y=3"], json=False), Streams(sys.stdout, sys.stderr))
+    value = 6.0
+    d/dx = 3.0
+    d/dy = 2.0
+    0
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import autograd as ag
+from autograd import Value, build
+
+from .cli_formula import Formula, edges, load_formula, read_name, shorten
+from .cli_io import EXIT_FAILED, EXIT_OK, Streams, drawing_bytes, one_line, output_path, size, write_output
+from .errors import UsageError
+
+__all__ = ["grad", "explain", "draw", "step", "check",
+           "MAX_DRAW_VALUES", "DRAW_TIMEOUT", "MAX_STEP_EDGES", "MAX_EXPLAINED", "MAX_CHECK_WORK"]
+
+MAX_DRAW_VALUES = 500
+"""``draw`` refuses larger graphs: a picture that big is unreadable, and slow to lay out."""
+DRAW_TIMEOUT = 30.0
+"""Seconds the renderer may take to lay out one drawing before ``draw`` gives up with an error."""
+MAX_STEP_EDGES = 40
+"""``step`` draws one frame per step, one backward step per edge: at most this many edges."""
+MAX_EXPLAINED = 12
+"""``explain`` without ``--wrt`` writes out at most this many nodes."""
+MAX_CHECK_WORK = 1_000_000
+"""``check`` refuses when names x values of the graph exceed this: the finite differences
+evaluate the whole graph twice per name, so the time grows as their product (about 2 s here)."""
+
+
+def _formula(args, io: Streams, need_names: bool = False) -> Formula:
+    """The formula of ``args``, warning about ``--at`` names it does not use."""
+    formula = load_formula(args.expr, args.at)
+    if need_names and not formula.leaves:
+        raise UsageError(f"{args.command}: the formula has no names, so there is no derivative to "
+                         f'{args.command} (for example: glassgrad {args.command} "x**2" --at x=3)')
+    if formula.unused:
+        io.warn(f"warning: --at gives {', '.join(map(repr, formula.unused))}, which the formula does "
+                f"not use; its names are: {', '.join(formula.expr.names) or 'none'}")
+    return formula
+
+
+def grad(args, io: Streams) -> int:
+    """``glassgrad grad``: the value and the gradient with respect to every name."""
+    formula = _formula(args, io)
+    leaves = list(formula.leaves.values())
+    grads = ag.grad(formula.root, leaves) if leaves else []
+    gradients = {name: g for name, g in zip(formula.leaves, grads)}
+    if args.json:
+        io.say(json.dumps({"expression": str(formula.expr), "at": formula.values,
+                           "value": formula.root.data, "gradients": gradients},
+                          indent=2, ensure_ascii=False))
+        return EXIT_OK
+    io.say(f"value = {formula.root.data!r}")
+    for name, g in gradients.items():
+        io.say(f"d/d{name} = {g!r}")
+    return EXIT_OK
+
+
+def explain(args, io: Streams) -> int:
+    """``glassgrad explain``: the chain rule at each name (or ``--wrt`` one, or ``--all`` nodes)."""
+    formula = _formula(args, io, need_names=True)
+    root = formula.root
+    if args.wrt is not None:
+        name = read_name(args.wrt.strip(), "--wrt")
+        if name not in formula.leaves:
+            raise UsageError(f"--wrt: {name!r} is not a name in the formula; its names are: "
+                             f"{', '.join(formula.leaves)}")
+        nodes = [formula.leaves[name]]
+    elif args.all:
+        nodes = [n for n in reversed(ag.topological_order(root)) if n is not root] or [root]
+    else:
+        nodes = list(formula.leaves.values())
+    io.say(formula.header())
+    for node in nodes[:MAX_EXPLAINED]:
+        io.say()
+        if node is root:  # the formula is one name: nothing flows back to it but the seed
+            io.say(f"∂{root.label}/∂{root.label} = 1: the formula is the name {root.label} itself")
+        else:
+            io.say(ag.explain(node, root).text)
+    if len(nodes) > MAX_EXPLAINED:
+        io.say()
+        io.say(f"... and {len(nodes) - MAX_EXPLAINED} more; pick one with --wrt NAME")
+    return EXIT_OK
+
+
+def draw(args, io: Streams) -> int:
+    """``glassgrad draw``: the graph as SVG, PNG or DOT (``-o -``: DOT on stdout)."""
+    path = None if args.output == "-" else output_path(args.output, (".svg", ".png", ".dot", ".gv"), "draw")
+    formula = _formula(args, io)
+    root = formula.root
+    if not args.no_backward:
+        root.backward()
+    drawing = ag.draw(root, rankdir=args.rankdir, show_grad=not args.no_backward,
+                      title=shorten(formula.header(), 100), max_nodes=MAX_DRAW_VALUES,
+                      timeout=DRAW_TIMEOUT)
+    if path is None:
+        io.say(drawing.source.rstrip("\n"))
+        return EXIT_OK
+    write_output(path, drawing_bytes(drawing, path.suffix))
+    io.say(f"wrote {path} ({size(path)}): {repr(drawing)[1:-1]}")
+    return EXIT_OK
+
+
+def step(args, io: Streams) -> int:
+    """``glassgrad step``: a self-contained HTML page stepping through forward and backward."""
+    path = output_path(args.output, (".html", ".htm"), "step")
+    formula = _formula(args, io)
+    n_edges = edges(formula.root)
+    if n_edges > MAX_STEP_EDGES:
+        raise UsageError(f"step: the graph has {n_edges} edges; the stepper draws a frame per step "
+                         f"(one per edge going backwards) for up to {MAX_STEP_EDGES}. Read the "
+                         "steps as text with: glassgrad explain --all ...")
+    steps = ag.trace(formula.root)
+    write_output(path, steps.to_html())
+    backward = len(steps) - steps.forward_steps - 1
+    io.say(f"wrote {path} ({size(path)}): {len(steps)} steps ({steps.forward_steps} forward, "
+           f"the seed, {backward} backward); open it in a browser (arrow keys step)")
+    return EXIT_OK
+
+
+def check(args, io: Streams) -> int:
+    """``glassgrad check``: the engine's gradients against finite differences; exit 1 if they disagree."""
+    formula = _formula(args, io, need_names=True)
+    names, expr = list(formula.leaves), formula.expr
+
+    def f(*leaves: Value) -> Value:
+        return build(expr, dict(zip(names, leaves)))
+
+    n_values = len(ag.topological_order(formula.root))
+    if len(names) * n_values > MAX_CHECK_WORK:
+        raise UsageError(f"check: {len(names):,} names in a graph of {n_values:,} values: the finite "
+                         f"differences evaluate the whole graph twice per name, {len(names):,} x "
+                         f"{n_values:,} = {len(names) * n_values:,} steps, more than the "
+                         f"{MAX_CHECK_WORK:,} check takes; check a smaller formula, or get the "
+                         "gradients alone with: glassgrad grad ...")
+    f.__name__ = shorten(str(expr), 60)
+    inputs = [Value(formula.values[n], label=n) for n in names]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = ag.gradcheck(f, inputs, raise_on_failure=False, per_op=args.per_op)
+    io.say(str(report))
+    for w in caught:
+        kind = "note" if issubclass(w.category, ag.KinkWarning) else "warning"
+        io.warn(f"{kind}: {one_line(str(w.message))}")
+    if not report.ok:
+        io.warn(f"check failed: {one_line(report.summary())}")
+        return EXIT_FAILED
+    return EXIT_OK
