@@ -100,6 +100,7 @@ def fit(model, data, loss: Callable, optimizer: Optimizer, epochs: int, batch_si
         raise InputError(f"{where}: model must be callable (an nn model), got {type(model).__name__}")
     if not isinstance(optimizer, Optimizer):
         raise InputError(f"{where}: optimizer must be an nn.optim optimizer, got {type(optimizer).__name__}")
+    _check_optimizer_trains(model, optimizer, where)
     if not callable(loss):
         raise InputError(f"{where}: loss must be a function (outputs, targets) -> Value, "
                          f"got {type(loss).__name__}")
@@ -168,6 +169,19 @@ def _step(model, xb: list, yb: list[float], loss: Callable, optimizer: Optimizer
     optimizer.step()
     right = _losses.count_correct(outputs, yb, split) if split is not None else 0
     return value.data, right
+
+
+def _check_optimizer_trains(model, optimizer: Optimizer, where: str) -> None:
+    """Refuse an optimizer that holds none of the model's parameters (made for another model):
+    training would change nothing and say nothing. Some of them is fine (fine-tuning a layer)."""
+    parameters = getattr(model, "parameters", None)
+    if not callable(parameters):
+        return  # a plain function as the model: no parameters to compare with
+    own = {id(p) for p in parameters()}
+    if own and not any(id(p) in own for p in optimizer.params):
+        raise InputError(f"{where}: the optimizer's {len(optimizer.params)} parameters are none of the "
+                         f"model's {len(own)} (was it made for another model?); make it from this one, "
+                         f"e.g. {type(optimizer).__name__}(model.parameters(), lr=...)")
 
 
 @contextmanager
