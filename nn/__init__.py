@@ -16,6 +16,10 @@ The course in a few lines each::
     337
 """
 
+from ._engine import check_engine as _check_engine
+
+_check_engine()  # before anything imports autograd: HIPS autograd has the same import name
+
 from . import data, init, losses, optim, plot
 from .errors import InputError, ModelFileError
 from .mlp import MLP, Layer, LinearMap, Neuron
