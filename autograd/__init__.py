@@ -13,29 +13,35 @@ The tools (drawing, tracing, explaining, checking) are imported on first use, so
 
 from importlib import import_module
 
+from . import ops
 from .backprop import backward, grad, topological_order, zero_grad
-from .errors import BackwardError, GlassgradError, MissingExtra, OpError, OperandError
+from .errors import (BackwardError, DrawingError, ExplainError, ExpressionError, GlassgradError,
+                     GradcheckError, GraphTooLarge, GraphvizNotFound, KinkWarning, MissingExtra,
+                     OperandError, OpError, TraceError)
 from .ops import OPS, Op
-from .value import Value, bce_with_logits, dot, is_grad_enabled, no_grad, sum
+from .value import Value, apply, bce_with_logits, dot, is_grad_enabled, no_grad, sum  # noqa: F401 (ag.sum)
 
 # public name -> module that defines it (imported when the name is first used)
 _TOOLS = {
-    "draw": "drawing", "Drawing": "drawing", "GraphvizNotFound": "drawing", "DrawingError": "drawing", "GraphTooLarge": "drawing",
+    "draw": "drawing", "Drawing": "drawing",
     "trace": "tracing", "Trace": "tracing",
     "explain": "explaining", "Explanation": "explaining",
-    "gradcheck": "checking", "GradcheckError": "checking", "GradcheckReport": "checking",
+    "gradcheck": "checking", "GradcheckReport": "checking",
     "check_formula": "checking", "FormulaCheck": "checking",
-    "gradcheck_ops": "checking", "KinkWarning": "checking",
-    "parse": "expression", "build": "expression", "ExpressionError": "expression", "Expr": "expression",
+    "gradcheck_ops": "checking",
+    "parse": "expression", "build": "expression", "Expr": "expression",
     "to_sympy": "symbolic",
     "diagnose": "diagnostics",
-    "TraceError": "tracing", "ExplainError": "explaining",
 }
 
+# What `from autograd import *` gives. autograd.sum is left out on purpose: it would replace
+# the builtin sum (sum(range(10)) would become a Value); write ag.sum.
 __all__ = [
-    "Value", "sum", "dot", "bce_with_logits", "backward", "grad", "zero_grad", "topological_order",
-    "no_grad", "is_grad_enabled", "OPS", "Op",
-    "GlassgradError", "OpError", "OperandError", "BackwardError", "MissingExtra",
+    "Value", "apply", "dot", "bce_with_logits", "backward", "grad", "zero_grad", "topological_order",
+    "no_grad", "is_grad_enabled", "ops", "OPS", "Op",
+    "GlassgradError", "OpError", "OperandError", "BackwardError", "MissingExtra", "DrawingError",
+    "GraphTooLarge", "GraphvizNotFound", "TraceError", "GradcheckError", "KinkWarning", "ExplainError",
+    "ExpressionError",
     *_TOOLS,
 ]
 
@@ -50,4 +56,4 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return sorted(__all__)
+    return sorted({*__all__, "sum"})

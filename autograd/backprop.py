@@ -1,30 +1,29 @@
 """Reverse mode: topological order, ``backward``, ``grad`` and ``zero_grad``.
 
-Nothing here recurses: the graph may be millions of nodes deep.
-
-The chain rule is one loop over the nodes, outputs first::
+A node is anything with ``parents`` and ``local_grads`` (a :class:`~autograd.Value`). The
+chain rule is one loop over the nodes, outputs first::
 
     for node in reversed(topological_order(root)):
         for parent, local in zip(node.parents, node.local_grads):
             parent.grad += local * node.grad
+
+Nothing here recurses: the graph may be millions of nodes deep.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence, overload
+import threading
 
-from .errors import BackwardError, describe
-
-if TYPE_CHECKING:
-    from .value import Value
+from .errors import BackwardError, OpError, describe, finite_float
 
 __all__ = ["topological_order", "backward", "grad", "zero_grad"]
 
 
-def topological_order(root: "Value") -> list["Value"]:
+def topological_order(root) -> list:
     """Every node ``root`` depends on, each once, parents before the nodes made from them.
 
-    The order is deterministic (depth first, parents in operand order); ``root`` is last.
+    A depth-first walk, parents in operand order, written with a stack instead of recursion;
+    ``root`` comes last.
 
     >>> from autograd import Value, topological_order
     >>> a = Value(1.0, label="a"); b = a * 2; c = b + a
@@ -32,93 +31,35 @@ def topological_order(root: "Value") -> list["Value"]:
     ['a', '*2', '+']
     """
     _check_node(root, "topological_order")
-    if root._op is None:
-        return [root]
-    order: list = []
-    seen = {root}
-    # `path` is the chain of nodes from root to the one being expanded. The top node is looked
-    # at again each time one of its parents is done, and pushes its first parent not yet seen;
-    # with none left it is finished. Leaves are finished at once; a run of one-parent nodes is
-    # pushed in one go, and finished in one go when it ends on a done parent. Nothing per node
-    # is allocated that the cyclic GC would have to scan (an iterator per node on the path made
-    # a 10**6 chain 4x slower); only an n-ary node keeps its place among its parents, in `resume`.
-    path = [root]
-    resume: dict = {}
-    push, pop, finish, extend, add = path.append, path.pop, order.append, order.extend, seen.add
-    while path:
-        node = path[-1]
-        a = node._a
-        if a is not None:
-            if a not in seen:
-                add(a)
-                if a._op is None:
-                    finish(a)  # a leaf: on to the second parent, below
-                else:
-                    run_start = len(path)
-                    push(a)
-                    deepest = a
-                    while deepest._b is None:  # down a run of one-parent nodes
-                        parent = deepest._a
-                        if parent is None:  # `deepest` is an n-ary node: visited as usual
-                            break
-                        if parent not in seen:
-                            add(parent)
-                            if parent._op is not None:
-                                push(parent)
-                                deepest = parent
-                                continue
-                            finish(parent)
-                        # the run ends on a done parent: the run is done too, deepest node first
-                        extend(reversed(path[run_start:]))
-                        del path[run_start:]
-                        break
-                    continue
-            b = node._b
-            if b is not None and b not in seen:
-                add(b)
-                if b._op is None:
-                    finish(b)
-                else:
-                    # look ahead: if b's parents are done (seen and not on the path: in a DAG
-                    # that is the same), b and then node are finished without a visit of b's
-                    ba = b._a
-                    if ba is not None and ba in seen:
-                        bb = b._b
-                        if bb is None or bb in seen:
-                            finish(b)
-                            finish(pop())
-                            continue
-                    push(b)
-                    continue
-        else:  # an n-ary node
-            parents = resume.get(node)
-            if parents is None:
-                if seen.issuperset(node._ps):  # all done already (checked at C speed)
-                    finish(pop())
-                    continue
-                parents = resume[node] = iter(node._ps)
-            for p in parents:
-                if p not in seen:
-                    add(p)
-                    if p._op is None:
-                        finish(p)
-                    else:
-                        push(p)
-                        break
-            else:
-                del resume[node]
-                finish(pop())
-            continue
-        finish(pop())
+    order = []
+    visited = {root}
+    stack = [(root, iter(root.parents))]  # the path from root down, each with its parents still to visit
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in visited:  # go down to it first
+                visited.add(parent)
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:  # every parent is in order: so is the node
+            stack.pop()
+            order.append(node)
     return order
 
 
-def backward(root: "Value", grad: float = 1.0) -> None:
+# Threads may share leaves (the parameters of one model): one backward pass at a time, so
+# that `+=` on a shared gradient never loses another pass's contribution, and a failed pass
+# can put back exactly what it changed.
+_one_pass_at_a_time = threading.Lock()
+
+
+def backward(root, grad: float = 1.0) -> None:
     """Fill ``.grad`` of every node ``root`` depends on with d root / d node.
 
-    Semantics: ``root`` is seeded with ``grad``; every intermediate node (one with
-    parents) is reset first, so it holds this pass's gradient; leaves *accumulate*
-    across calls, as PyTorch parameters do (call ``zero_grad`` between steps).
+    ``root`` is seeded with ``grad``; every intermediate node (one with parents) is reset
+    first, so it holds this pass's gradient; leaves *accumulate* across calls, as PyTorch
+    parameters do (call ``zero_grad`` between steps). If a gradient overflows, every
+    ``.grad`` is put back as it was and a :class:`BackwardError` names the node.
 
     >>> from autograd import Value
     >>> x = Value(3.0); y = x * x
@@ -126,71 +67,39 @@ def backward(root: "Value", grad: float = 1.0) -> None:
     12.0
     """
     _check_node(root, "backward")
-    seed = _seed(grad)
+    seed = finite_float(grad, "backward", "seed grad")
     order = topological_order(root)
-    leaves = []
-    for node in order:
-        if node._op is not None:
-            node.grad = 0.0
-        else:
-            leaves.append(node)
-    grads_before = [leaf.grad for leaf in leaves]
-    root.grad += seed
-    for node in reversed(order):
-        g = node.grad
-        if g == 0.0:
-            continue
-        # the loop of the module docstring, written out for the one or two parents a node
-        # keeps in its own slots (see Value), then for the tuples of an n-ary node
-        a = node._a
-        if a is not None:
-            a.grad += node._da * g
-            b = node._b
-            if b is not None:
-                b.grad += node._db * g
-        elif node._op is not None:
-            for p, local in zip(node._ps, node._ls):
-                p.grad += local * g
-    # A gradient that overflowed passes inf or nan (inf * 0) on to every node below it, down to
-    # the leaves: checking the leaves finds it without a check per node.
-    for leaf in leaves:
-        g = leaf.grad
-        if g - g != 0.0:
-            culprit = next(n for n in reversed(order) if n.grad - n.grad != 0.0)
-            bad = culprit.grad
-            _undo(order, leaves, grads_before)
-            raise overflow_error("backward", culprit, bad, " (no .grad was changed)")
+    with _one_pass_at_a_time:
+        grads_before = [node.grad for node in order]
+        for node in order:
+            if node.parents:
+                node.grad = 0.0
+        parent = root  # (the node whose gradient is being added to, named if it overflows)
+        try:
+            root.grad += seed
+            for node in reversed(order):
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += local * node.grad
+        except OpError:  # the grad setter refused an overflowed (infinite) gradient
+            for n, g in zip(order, grads_before):
+                n.grad = g
+            raise overflow_error("backward", parent, float("inf"), " (no .grad was changed)") from None
 
 
-def overflow_error(fname: str, node: "Value", g: float, after: str = "") -> BackwardError:
+def overflow_error(fname: str, node, g: float, after: str = "") -> BackwardError:
     """The one message for a gradient that stopped being a finite float (backward, grad, trace)."""
     return BackwardError(f"{fname}: the gradient at node {describe(node)} (op {node.op or 'leaf'!r}) "
                          f"overflowed to {g!r}; the graph multiplies very large local derivatives{after}")
 
 
-def _undo(order: list, leaves: list, grads_before: list) -> None:
-    """Put every grad back as it was before a backward pass that failed half-way."""
-    for node in order:
-        if node._op is not None:
-            node.grad = 0.0
-    for leaf, g in zip(leaves, grads_before):
-        leaf.grad = g
-
-
-def zero_grad(root: "Value") -> None:
+def zero_grad(root) -> None:
     """Set ``grad`` to 0.0 on ``root`` and every node it depends on."""
     _check_node(root, "zero_grad")
     for node in topological_order(root):
         node.grad = 0.0
 
 
-@overload
-def grad(output: "Value", inputs: "Value", create_graph: bool = ...) -> "float | Value": ...
-@overload
-def grad(output: "Value", inputs: Sequence["Value"], create_graph: bool = ...) -> list: ...
-
-
-def grad(output, inputs, create_graph=False):
+def grad(output, inputs, create_graph: bool = False):
     """d output / d input for each input, without touching any ``.grad``.
 
     ``inputs`` is a Value (one result) or a sequence of Values (a list of results).
@@ -205,52 +114,43 @@ def grad(output, inputs, create_graph=False):
     >>> dy.data, grad(dy, x)                     # 6 x = 12
     (12.0, 12.0)
     """
-    from .value import Value
-
     _check_node(output, "grad")
-    single = isinstance(inputs, Value)
+    single = _is_node(inputs)
     targets = [inputs] if single else list(inputs)
     for x in targets:
-        if not isinstance(x, Value):
+        if not _is_node(x):
             raise BackwardError(f"grad: inputs must be Values, got {type(x).__name__}")
-    grads: dict = {output: 1.0}
+    grads = {output: 1.0}  # d output / d node, as found so far
     for node in reversed(topological_order(output)):
         g = grads.get(node)
         if g is None:
             continue
-        if type(g) is float and g - g != 0.0:  # (as Values, gradients are checked by their ops)
+        if type(g) is float and g - g != 0.0:  # (gradients built as Values are checked by their ops)
             raise overflow_error("grad", node, g)
-        if node._op is None:
+        if not node.parents:
             continue
-        parents = node.parents
-        if create_graph:
-            for p, local in zip(parents, local_grads_as_values(node)):
+        if not create_graph:
+            for parent, local in zip(node.parents, node.local_grads):
+                grads[parent] = grads.get(parent, 0.0) + local * g
+            continue
+        try:
+            for parent, local in zip(node.parents, local_grads_as_values(node)):
                 contribution = _times(local, g)
-                prev = grads.get(p)
-                grads[p] = contribution if prev is None else prev + contribution
-        else:
-            for p, local in zip(parents, node.local_grads):
-                prev = grads.get(p)
-                grads[p] = local * g if prev is None else prev + local * g
+                grads[parent] = contribution if parent not in grads else grads[parent] + contribution
+        except OpError as e:
+            raise BackwardError(f"grad(create_graph=True): the derivative at node {describe(node)} "
+                                f"(op {node.op!r}) cannot be built as a graph to differentiate again: "
+                                f"{e}") from None
     results = [grads.get(x, 0.0) for x in targets]
-    if create_graph:
-        results = [r if isinstance(r, Value) else Value(r) for r in results]
+    if create_graph:  # every result a Value, even where it is a constant
+        results = [r if _is_node(r) else type(output)(r) for r in results]
     return results[0] if single else results
 
 
-def local_grads_as_values(node: "Value") -> tuple:
-    """The local derivatives of ``node`` rebuilt as graph nodes (floats where they are constant).
-
-    The op's one derivative rule runs on the parent Values instead of their floats.
-    """
-    op = node.op_def
-    if op.kind == "unary":
-        return op.local(node.parents[0], node)
-    if op.kind == "binary":
-        return op.local(node.parents[0], node.parents[1], node)
-    if op.kind == "folded":
-        return op.local(node.parents[0], node.const, node)
-    return op.local(node.parents, node.const or 0.0, node)
+def local_grads_as_values(node) -> tuple:
+    """The local derivatives of ``node`` built as graph nodes (floats where they are constant):
+    the op's one derivative rule, run on the parent Values instead of their floats."""
+    return node.op_def.local_at(node.parents, node.const, node)
 
 
 def _times(local, g):
@@ -262,14 +162,10 @@ def _times(local, g):
     return local * g
 
 
-def _seed(grad) -> float:
-    from .value import _number
-
-    return _number(grad, "backward", "seed grad")
+def _is_node(x) -> bool:
+    return hasattr(x, "parents") and hasattr(x, "local_grads")
 
 
 def _check_node(x, fname: str) -> None:
-    from .value import Value
-
-    if not isinstance(x, Value):
+    if not _is_node(x):
         raise BackwardError(f"{fname}: expects a Value, got {type(x).__name__} {x!r:.40}")

@@ -5,9 +5,11 @@ All derive from :class:`GlassgradError`, so ``except GlassgradError`` catches an
 
 from __future__ import annotations
 
+import numbers
+
 __all__ = ["GlassgradError", "OpError", "OperandError", "BackwardError", "MissingExtra",
            "DrawingError", "GraphTooLarge", "GraphvizNotFound", "TraceError", "GradcheckError",
-           "KinkWarning", "ExplainError", "ExpressionError", "SympyTooDeep", "describe"]
+           "KinkWarning", "ExplainError", "ExpressionError", "SympyTooDeep", "describe", "finite_float"]
 
 
 class GlassgradError(Exception):
@@ -71,6 +73,37 @@ def _window(text: str, position: int | None, width: int = 72) -> tuple[str, int 
         shown += "..."
     return shown, column
 
+
+
+def finite_float(x, opname: str, what: str = "operand") -> float:
+    """``x`` (a plain number) as a finite float, or a clear error naming the op and ``what`` it is.
+
+    >>> finite_float(2, "mul")
+    2.0
+    """
+    if type(x) is float and x - x == 0.0:  # already a finite float: nearly always
+        return x
+    if hasattr(x, "local_grads"):  # a Value
+        raise OperandError(f"{opname}: {what} must be a plain number here, got the Value {describe(x)}")
+    if isinstance(x, numbers.Real) or type(x).__module__ == "numpy" and type(x).__name__ in ("bool", "bool_"):
+        # int, bool, Fraction, numpy's numbers (numpy's bool is no numbers.Real, but a bool is a number)
+        try:
+            f = float(x)
+        except OverflowError:
+            raise OpError(f"{opname}: {what} {_short(x)} is too large for a float") from None
+    elif isinstance(x, numbers.Complex):
+        raise OperandError(f"{opname}: {what} must be a real number, got the complex number {x!r}")
+    else:
+        raise OperandError(
+            f"{opname}: {what} must be a number or a Value, got {type(x).__name__} {_short(x)}")
+    if f - f != 0.0:  # inf or nan
+        raise OpError(f"{opname}: {what} must be finite, got {f!r}")
+    return f
+
+
+def _short(x) -> str:
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def describe(x, sep: str = " = ") -> str:

@@ -1,74 +1,120 @@
-"""The op table: every operation the engine knows, defined once.
+"""The op table: every operation the engine knows, each defined once.
 
-Each :class:`Op` holds
+An :class:`Op` is first of all two rules:
 
-* ``forward``: the value rule, on plain floats;
-* ``local``: the local-derivative rule, d(out)/d(operand) for each Value operand.
-  It is written with ordinary arithmetic, so the same rule runs on floats (a
-  normal backward pass) and on :class:`~autograd.Value` nodes (``grad(...,
-  create_graph=True)``, which gives second derivatives);
-* how the op is written: ``symbol`` (for graphs), ``text`` and ``latex``
-  templates for the expression, and ``rule_text`` / ``rule_latex`` templates
-  for each local derivative (used by ``explain``);
-* ``domain``: what inputs are allowed, quoted in error messages;
-* ``kinks``: points where the derivative is a convention, not a limit.
+* ``forward``: the op's value, computed from its operands' values;
+* ``local``: its local derivatives, d out / d operand for each operand, given the operands
+  and ``out``. The rule is written with ordinary arithmetic, so it runs on floats (a normal
+  backward pass) and on :class:`~autograd.Value` nodes (``grad(..., create_graph=True)``,
+  which gives second derivatives).
 
-Template fields: ``{0}``, ``{1}`` the Value operands, ``{c}`` a folded
-constant, ``{out}`` the node's own value, ``{args}`` the n-ary operand list.
+The other fields say how the op is written (``symbol`` on a graph node, ``text`` / ``latex``
+for its expression, ``rule_text`` / ``rule_latex`` for each local derivative), what sympy
+calls it, where its input must lie (``domain``, quoted in errors) and what a learner should
+notice about it (``kinks``, ``saturates``, ``blocks``). Drawing, explaining, checking,
+tracing, symbolic export and compiling all read these fields; none of them knows ops by name.
 
-Kinds of op:
+Templates: ``{0}``, ``{1}`` are the operands, ``{c}`` a folded constant, ``{out}`` the
+node's value, ``{args}`` the operand list of an n-ary op.
 
-* ``unary``   one Value operand: ``forward(x)``, ``local(x, out) -> (dx,)``
-* ``binary``  two Value operands: ``forward(a, b)``, ``local(a, b, out) -> (da, db)``
-* ``folded``  a Value and a plain-number constant ``c`` kept in the node:
-  ``forward(x, c)``, ``local(x, c, out) -> (dx,)``
-* ``nary``    any number of Value operands plus a constant:
-  ``forward(xs, c)``, ``local(xs, c, out) -> tuple``
+Calling convention (:meth:`Op.forward_at`, :meth:`Op.local_at`, :meth:`Op.sympy_at`): a rule
+takes the operands one by one, then the folded constant if the op has one
+(``takes_constant``); an n-ary op (``arity=None``) takes the operand list and its constant.
 
-Example::
-
-    >>> from autograd.ops import OPS
-    >>> OPS["mul"].forward(2.0, 3.0), OPS["mul"].local(2.0, 3.0, 6.0)
+    >>> mul.forward(2.0, 3.0), mul.local(2.0, 3.0, 6.0)
     (6.0, (3.0, 2.0))
+    >>> mul_c.forward_at([2.0], 10.0), mul_c.local_at([2.0], 10.0, 20.0)
+    (20.0, (10.0,))
+
+Adding an op, say ``sin``: one entry here and one method on ``Value``::
+
+    sin = Op(name="sin", arity=1,
+             forward=math.sin,
+             local=lambda x, out: (_cos(x),),          # d/dx sin x = cos x
+             symbol="sin", text="sin({0})", latex="\\\\sin {0}", rule_text=("cos({0})",),
+             sympy=lambda sp, x: sp.sin(x))
+    OPS["sin"] = sin
+
+    class Value:
+        ...
+        def sin(self):
+            \"\"\"sin(self); local derivative cos(self).\"\"\"
+            return apply(ops.sin, self)
+
+(``_cos`` works on floats and on Values, as ``_log`` below does, so second derivatives work.)
+Every tool picks the new op up from its entry: ``tests/test_engine_new_op.py`` does exactly
+this from outside the package.
 """
 
 from __future__ import annotations
 
 import math
-import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["Op", "OPS", "constant", "d_is_c", "sigmoid_float"]
+__all__ = ["Op", "OPS", "sigmoid_float"]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class Op:
-    """One operation: its value rule, its local-derivative rule and how it is written."""
+    """One operation: its value rule and local-derivative rule, then how it is written."""
 
     name: str
-    kind: str  # "unary" | "binary" | "folded" | "nary"
+    forward: Callable  # the value:               forward(*operands[, c]) -> float
+    local: Callable    # the local derivatives:   local(*operands[, c], out) -> tuple, one per operand
+    arity: int | None  # 1, 2, or None for any number of operands (passed as one list)
+    takes_constant: bool = False  # a plain number folded into the node: x * 3 keeps 3 as its constant
+    # -- how it is written
     symbol: str
-    forward: Callable
-    local: Callable
     text: str
-    latex: str
+    latex: str = ""  # defaults to text
     rule_text: tuple[str, ...]
-    rule_latex: tuple[str, ...]
-    domain: str = ""
-    kinks: tuple[float, ...] = ()
-    kink_note: str = ""
-    constant_first: bool = False  # folded op written "c - x" rather than "x - c"
-    family: str = ""  # the user-facing name in messages ("div" for div_c); defaults to name
-    # the tuple ``local`` returns when it is written as a constant, e.g. (1.0, 1.0) for add;
-    # the engine then reuses it instead of calling the rule for every node
-    constant_local: tuple | None = field(default=None, init=False, repr=False)
+    rule_latex: tuple[str, ...] = ()  # defaults to rule_text
+    constant_first: bool = False  # a folded op written "c - x" rather than "x - c"
+    family: str = ""  # the name in messages: "div" for div_c and rdiv_c; defaults to name
+    # -- what sympy calls it: sympy(sp, *operands[, c]), sp the sympy module
+    sympy: Callable | None = None
+    # -- what a learner should know about it
+    domain: str = ""  # where its input must lie, quoted when it is not there
+    kinks: tuple[float, ...] = ()  # inputs where the derivative is a convention, not a limit
+    kink_note: str = ""  # the convention
+    saturates: bool = False  # its derivative vanishes for large inputs (sigmoid, tanh)
+    blocks: Callable[[float], bool] | None = None  # blocks(x): passes no gradient at input x
+    blocks_note: str = ""  # what to say then; {x} is the input
+
+    def __post_init__(self):
+        if not self.latex:
+            object.__setattr__(self, "latex", self.text)
+        if not self.rule_latex:
+            object.__setattr__(self, "rule_latex", self.rule_text)
+        if not self.family:
+            family = self.name.removesuffix("_c") if self.takes_constant else self.name
+            object.__setattr__(self, "family", family.removeprefix("r") if self.constant_first else family)
+
+    # -- the one calling convention --------------------------------------------------
+    def arguments(self, operands, const=None) -> tuple:
+        """The arguments the rules take for these operands (floats or Values) and constant."""
+        if self.arity is None:
+            return (operands, const or 0.0)
+        return (*operands, const) if self.takes_constant else tuple(operands)
+
+    def forward_at(self, operands, const=None):
+        """The op's value at ``operands``."""
+        return self.forward(*self.arguments(operands, const))
+
+    def local_at(self, operands, const, out) -> tuple:
+        """The op's local derivatives at ``operands``, given its value ``out``."""
+        return self.local(*self.arguments(operands, const), out)
+
+    def sympy_at(self, sp, operands, const=None):
+        """The op applied to sympy expressions (``sp`` is the sympy module)."""
+        return self.sympy(sp, *self.arguments(operands, const))
 
     def label(self, const: float | None = None) -> str:
         """The op as shown on a graph node, with a folded constant: ``*3``, ``2-``, ``exp``."""
-        if self.kind != "folded" or const is None:
-            if self.kind == "nary" and const:
-                return f"{self.symbol}{_num(const, signed=True)}"
+        if self.arity is None:
+            return f"{self.symbol}{_num(const, signed=True)}" if const else self.symbol
+        if not self.takes_constant or const is None:
             return self.symbol
         if self.constant_first:
             return f"{_num(const)}{self.symbol}"
@@ -76,58 +122,26 @@ class Op:
             return f"{self.symbol} y={_num(const)}"
         return f"{self.symbol}{_num(const)}"
 
-    def __post_init__(self):
-        if not self.family:  # "rdiv_c" is written "div" in messages
-            family = self.name.removesuffix("_c") if self.kind == "folded" else self.name
-            if self.constant_first:
-                family = family.removeprefix("r")
-            object.__setattr__(self, "family", family)
-        object.__setattr__(self, "constant_local", getattr(self.local, "local_grads", None))
-
-    @property
-    def local_is_c(self) -> bool:
-        """True for a folded op whose local derivative is its constant (``x * c``): the engine
-        then takes ``c`` instead of calling the rule."""
-        return self.local is d_is_c
-
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
-
-def constant(*local_grads: float) -> Callable:
-    """A local-derivative rule that does not depend on the operands, e.g. add's ``constant(1.0, 1.0)``.
-
-    The engine reuses the tuple instead of calling the rule for every node.
-
-    >>> rule = constant(1.0, -1.0)
-    >>> rule(2.0, 3.0, -1.0), rule.local_grads
-    ((1.0, -1.0), (1.0, -1.0))
-    """
-    def rule(*operands_and_out):
-        return local_grads
-    rule.local_grads = local_grads
-    return rule
+    def __reduce__(self):  # pickled by name: the rules are functions of this module
+        return (_op_named, (self.name,))
 
 
-def d_is_c(x, c, out):
-    """The local-derivative rule of ``x * c``: d/dx is the folded constant ``c`` itself
-    (the engine then takes ``c`` without calling the rule).
-
-    >>> d_is_c(2.0, 3.0, 6.0)
-    (3.0,)
-    """
-    return (c,)
+def _op_named(name: str) -> Op:
+    return OPS[name]
 
 
 def _num(c: float, signed: bool = False) -> str:
     """A constant as written in an op label: ``3`` not ``3.0``, ``0.5``, ``1e-05``."""
-    text = f"{c:g}" if c == c else repr(c)
+    text = f"{c:g}"
     if signed and not text.startswith("-"):
         text = "+" + text
     return text
 
 
-# -- helpers the rules use; each works on a float or on a Value --------------
+# -- helpers the rules use; each works on a float or on a Value --------------------------
 
 def _data(x):
     """The number inside ``x`` (a float stays a float)."""
@@ -138,6 +152,10 @@ def _log(x):
     return x.log() if hasattr(x, "log") else math.log(x)
 
 
+def _sigmoid(x):
+    return x.sigmoid() if hasattr(x, "sigmoid") else sigmoid_float(x)
+
+
 def sigmoid_float(x: float) -> float:
     """A sigmoid that never overflows: exp is only ever taken of a non-positive number."""
     if x >= 0.0:
@@ -146,129 +164,235 @@ def sigmoid_float(x: float) -> float:
     return e / (1.0 + e)
 
 
-def _sigmoid(x):
-    return x.sigmoid() if hasattr(x, "sigmoid") else sigmoid_float(x)
-
-
 def _bce_logits(z: float, y: float) -> float:
     """-y log s(z) - (1-y) log(1 - s(z)), written so no exp overflows: max(z,0) - z y + log(1 + e^-|z|)."""
-    return max(z, 0.0) - z * y + math.log1p(math.exp(-abs(z)))
+    return max(z, 0.0) - z * y + math.log1p(math.exp(-math.fabs(z)))
 
 
-def _step(x: float) -> float:
-    return 1.0 if x > 0.0 else -1.0
+def _pow_c_local(x, c: float, out):
+    """d/dx x**c = c * x**(c-1), exactly 0 and 1 at c = 0 and c = 1."""
+    if c == 0.0:
+        return (0.0,)
+    if c == 1.0:
+        return (1.0,)
+    if _data(x) == 0.0 and c < 1.0:
+        raise ZeroDivisionError("infinite derivative")
+    return (c * x ** (c - 1.0),)
 
 
-# dot's operands are (*w, *x) or (*w, *x, bias); w and x have the same length (dot checks),
-# so an odd count means a bias
+def _sign(x) -> float:
+    x = _data(x)
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
 
+
+# dot's operands are (*w, *x) or (*w, *x, bias): w and x have the same length (dot checks),
+# so an odd count means a bias.
 
 def _dot_forward(xs, c):
-    """w . x (+ bias) + c."""
+    """w . x (+ bias) + c, with the products summed exactly once rounded."""
     n = len(xs) // 2
-    out = math.fsum(map(operator.mul, xs[:n], xs[n:2 * n]))
+    out = math.fsum([w * x for w, x in zip(xs[:n], xs[n:2 * n])])
     return (out + xs[-1] if len(xs) % 2 else out) + c
 
 
 def _dot_local(xs, c, out):
     """d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1."""
     n = len(xs) // 2
-    return (*xs[n:-1], *xs[:n], 1.0) if len(xs) % 2 else (*xs[n:], *xs[:n])
+    return (*xs[n:2 * n], *xs[:n], 1.0) if len(xs) % 2 else (*xs[n:], *xs[:n])
 
 
-# -- the table ----------------------------------------------------------------
-
-_TABLE = [
-    # name, kind, symbol, forward, local, text, latex, rule_text, rule_latex, extras
-    # (a forward rule is a C function where one exists: operator.mul, not lambda a, b: a * b,
-    # saves a Python call for every node made)
-    Op("add", "binary", "+", operator.add, constant(1.0, 1.0),
-       "{0} + {1}", "{0} + {1}", ("1", "1"), ("1", "1")),
-    Op("sub", "binary", "-", operator.sub, constant(1.0, -1.0),
-       "{0} - {1}", "{0} - {1}", ("1", "-1"), ("1", "-1")),
-    Op("mul", "binary", "*", operator.mul, lambda a, b, out: (b, a),
-       "{0} * {1}", "{0} \\cdot {1}", ("{1}", "{0}"), ("{1}", "{0}")),
-    Op("div", "binary", "/", operator.truediv, lambda a, b, out: (1.0 / b, -a / (b * b)),
-       "{0} / {1}", "\\frac{{{0}}}{{{1}}}", ("1/{1}", "-{0}/{1}**2"),
-       ("\\frac{{1}}{{{1}}}", "-\\frac{{{0}}}{{{1}^2}}"),
-       domain="the divisor must not be 0"),
-    # math.pow, not **: it raises for (-8) ** 0.5 where ** returns a complex number
-    Op("pow", "binary", "**", math.pow,
-       lambda a, b, out: (b * a ** (b - 1.0), out * _log(a)),
-       "{0} ** {1}", "{{{0}}}^{{{1}}}", ("{1} * {0}**({1} - 1)", "{0}**{1} * log({0})"),
-       ("{1} {{{0}}}^{{{1} - 1}}", "{{{0}}}^{{{1}}} \\ln {0}"),
-       domain="a ** b with b a Value needs a base a > 0 (d/db = a**b * log(a))"),
-
-    Op("add_c", "folded", "+", operator.add, constant(1.0),
-       "{0} + {c}", "{0} + {c}", ("1",), ("1",)),
-    Op("sub_c", "folded", "-", operator.sub, constant(1.0),
-       "{0} - {c}", "{0} - {c}", ("1",), ("1",)),
-    Op("rsub_c", "folded", "-", lambda x, c: c - x, constant(-1.0),
-       "{c} - {0}", "{c} - {0}", ("-1",), ("-1",), constant_first=True),
-    Op("mul_c", "folded", "*", operator.mul, d_is_c,
-       "{0} * {c}", "{c} \\cdot {0}", ("{c}",), ("{c}",)),
-    Op("div_c", "folded", "/", operator.truediv, lambda x, c, out: (1.0 / c,),
-       "{0} / {c}", "\\frac{{{0}}}{{{c}}}", ("1/{c}",), ("\\frac{{1}}{{{c}}}",),
-       domain="the divisor must not be 0"),
-    Op("rdiv_c", "folded", "/", lambda x, c: c / x, lambda x, c, out: (-c / (x * x),),
-       "{c} / {0}", "\\frac{{{c}}}{{{0}}}", ("-{c}/{0}**2",), ("-\\frac{{{c}}}{{{0}^2}}",),
-       domain="the divisor must not be 0", constant_first=True),
-    Op("pow_c", "folded", "**", math.pow, lambda x, c, out: (_pow_local(x, c),),
-       "{0} ** {c}", "{{{0}}}^{{{c}}}", ("{c} * {0}**({c} - 1)",), ("{c} {{{0}}}^{{{c} - 1}}",),
-       domain="x ** c needs x > 0 when c is not an integer, and x != 0 when c < 1 "
-              "(a complex result, a division by zero or an infinite derivative)"),
-    Op("rpow_c", "folded", "**", lambda x, c: math.pow(c, x), lambda x, c, out: (out * math.log(c),),
-       "{c} ** {0}", "{{{c}}}^{{{0}}}", ("{c}**{0} * log({c})",), ("{{{c}}}^{{{0}}} \\ln {c}",),
-       domain="c ** x with x a Value needs a base c > 0", constant_first=True),
-
-    Op("neg", "unary", "neg", operator.neg, constant(-1.0),
-       "-{0}", "-{0}", ("-1",), ("-1",)),
-    Op("exp", "unary", "exp", math.exp, lambda x, out: (out,),
-       "exp({0})", "e^{{{0}}}", ("exp({0})",), ("e^{{{0}}}",),
-       domain="exp(x) overflows a float for x > 709.78"),
-    Op("log", "unary", "log", math.log, lambda x, out: (1.0 / x,),
-       "log({0})", "\\ln {0}", ("1/{0}",), ("\\frac{{1}}{{{0}}}",),
-       domain="log needs an input > 0"),
-    Op("sigmoid", "unary", "σ", sigmoid_float, lambda x, out: (out * (1.0 - out),),
-       "sigmoid({0})", "\\sigma({0})", ("{out}(1 - {out})",), ("{out}(1 - {out})",)),
-    Op("tanh", "unary", "tanh", math.tanh, lambda x, out: (1.0 - out * out,),
-       "tanh({0})", "\\tanh {0}", ("1 - {out}**2",), ("1 - {out}^2",)),
-    Op("relu", "unary", "ReLU", lambda x: x if x > 0.0 else 0.0,
-       lambda x, out: (1.0 if _data(x) > 0.0 else 0.0,),
-       "relu({0})", "\\mathrm{{ReLU}}({0})", ("1 if {0} > 0 else 0",), ("\\mathbb{{1}}[{0} > 0]",),
-       kinks=(0.0,), kink_note="ReLU'(0) = 0 (as in PyTorch)"),
-    Op("abs", "unary", "abs", abs,
-       lambda x, out: (1.0 if _data(x) > 0.0 else -1.0 if _data(x) < 0.0 else 0.0,),
-       "abs({0})", "|{0}|", ("sign({0})",), ("\\operatorname{{sign}}({0})",),
-       kinks=(0.0,), kink_note="abs'(0) = 0 (as in PyTorch)"),
-    Op("step", "unary", "step", _step, constant(0.0),
-       "step({0})", "\\operatorname{{step}}({0})", ("0",), ("0",),
-       kinks=(0.0,), kink_note="step(x) = 1 if x > 0 else -1; its derivative is 0 everywhere "
-                                "(undefined at 0, where the engine also uses 0)"),
-
-    # BCE of sigmoid(z) against the label y, fused: s(z)(1-s(z)) * (s(z)-y)/(s(z)(1-s(z))) cancels
-    Op("bce_logits", "folded", "BCE", _bce_logits, lambda z, y, out: (_sigmoid(z) - y,),
-       "bce_with_logits({0}, {c})", "\\mathrm{{BCE}}(\\sigma({0}), {c})",
-       ("sigmoid({0}) - {c}",), ("\\sigma({0}) - {c}",)),
-
-    Op("sum", "nary", "Σ", lambda xs, c: math.fsum(xs) + c,
-       lambda xs, c, out: (1.0,) * len(xs),
-       "sum({args})", "\\sum_i {args}", ("1",), ("1",)),
-    Op("dot", "nary", "dot", _dot_forward, _dot_local,
-       "dot({args})", "\\sum_i w_i x_i", ("x_i for w_i, w_i for x_i, 1 for the bias",),
-       ("x_i,\\ w_i,\\ 1",)),
-]
+def _dot_sympy(sp, xs, c):
+    n = len(xs) // 2
+    return sp.Add(*(w * x for w, x in zip(xs[:n], xs[n:2 * n])), *xs[2 * n:]) + c
 
 
-def _pow_local(x, c: float):
-    """d/dx x**c = c * x**(c-1), with the exact answers at c = 0 and c = 1."""
-    if c == 0.0:
-        return 0.0
-    if c == 1.0:
-        return 1.0
-    if _data(x) == 0.0 and c < 1.0:
-        raise ZeroDivisionError("infinite derivative")
-    return c * x ** (c - 1.0)
+# -- the table ------------------------------------------------------------------------------
+# Two Values: a op b.
+
+add = Op(name="add", arity=2,
+         forward=lambda a, b: a + b,
+         local=lambda a, b, out: (1.0, 1.0),
+         symbol="+", text="{0} + {1}", rule_text=("1", "1"),
+         sympy=lambda sp, a, b: a + b)
+
+sub = Op(name="sub", arity=2,
+         forward=lambda a, b: a - b,
+         local=lambda a, b, out: (1.0, -1.0),
+         symbol="-", text="{0} - {1}", rule_text=("1", "-1"),
+         sympy=lambda sp, a, b: a - b)
+
+mul = Op(name="mul", arity=2,
+         forward=lambda a, b: a * b,
+         local=lambda a, b, out: (b, a),
+         symbol="*", text="{0} * {1}", latex="{0} \\cdot {1}", rule_text=("{1}", "{0}"),
+         sympy=lambda sp, a, b: a * b)
+
+# d(a/b)/db = -a/b**2 is written -out/b: differentiating it again does not square b again
+div = Op(name="div", arity=2,
+         forward=lambda a, b: a / b,
+         local=lambda a, b, out: (1.0 / b, -out / b),
+         symbol="/", text="{0} / {1}", latex="\\frac{{{0}}}{{{1}}}",
+         rule_text=("1/{1}", "-{out}/{1}"), rule_latex=("\\frac{{1}}{{{1}}}", "-\\frac{{{out}}}{{{1}}}"),
+         sympy=lambda sp, a, b: a / b,
+         domain="the divisor must not be 0")
+
+# math.pow, not **: it raises for (-8) ** 0.5 where ** gives a complex number
+pow = Op(name="pow", arity=2,  # noqa: A001 - the op's name
+         forward=math.pow,
+         local=lambda a, b, out: (b * a ** (b - 1.0), out * _log(a)),
+         symbol="**", text="{0} ** {1}", latex="{{{0}}}^{{{1}}}",
+         rule_text=("{1} * {0}**({1} - 1)", "{0}**{1} * log({0})"),
+         rule_latex=("{1} {{{0}}}^{{{1} - 1}}", "{{{0}}}^{{{1}}} \\ln {0}"),
+         sympy=lambda sp, a, b: a ** b,
+         domain="a ** b with b a Value needs a base a > 0 (d/db = a**b * log(a))")
+
+# A Value and a plain number c, folded into the node.
+
+add_c = Op(name="add_c", arity=1, takes_constant=True,
+           forward=lambda x, c: x + c,
+           local=lambda x, c, out: (1.0,),
+           symbol="+", text="{0} + {c}", rule_text=("1",),
+           sympy=lambda sp, x, c: x + c)
+
+sub_c = Op(name="sub_c", arity=1, takes_constant=True,
+           forward=lambda x, c: x - c,
+           local=lambda x, c, out: (1.0,),
+           symbol="-", text="{0} - {c}", rule_text=("1",),
+           sympy=lambda sp, x, c: x - c)
+
+rsub_c = Op(name="rsub_c", arity=1, takes_constant=True, constant_first=True,
+            forward=lambda x, c: c - x,
+            local=lambda x, c, out: (-1.0,),
+            symbol="-", text="{c} - {0}", rule_text=("-1",),
+            sympy=lambda sp, x, c: c - x)
+
+mul_c = Op(name="mul_c", arity=1, takes_constant=True,
+           forward=lambda x, c: x * c,
+           local=lambda x, c, out: (c,),
+           symbol="*", text="{0} * {c}", latex="{c} \\cdot {0}", rule_text=("{c}",),
+           sympy=lambda sp, x, c: x * c)
+
+div_c = Op(name="div_c", arity=1, takes_constant=True,
+           forward=lambda x, c: x / c,
+           local=lambda x, c, out: (1.0 / c,),
+           symbol="/", text="{0} / {c}", latex="\\frac{{{0}}}{{{c}}}",
+           rule_text=("1/{c}",), rule_latex=("\\frac{{1}}{{{c}}}",),
+           sympy=lambda sp, x, c: x / c,
+           domain="the divisor must not be 0")
+
+rdiv_c = Op(name="rdiv_c", arity=1, takes_constant=True, constant_first=True,
+            forward=lambda x, c: c / x,
+            local=lambda x, c, out: (-out / x,),  # -c/x**2, written so x is not squared
+            symbol="/", text="{c} / {0}", latex="\\frac{{{c}}}{{{0}}}",
+            rule_text=("-{out}/{0}",), rule_latex=("-\\frac{{{out}}}{{{0}}}",),
+            sympy=lambda sp, x, c: c / x,
+            domain="the divisor must not be 0")
+
+pow_c = Op(name="pow_c", arity=1, takes_constant=True,
+           forward=math.pow,
+           local=_pow_c_local,
+           symbol="**", text="{0} ** {c}", latex="{{{0}}}^{{{c}}}",
+           rule_text=("{c} * {0}**({c} - 1)",), rule_latex=("{c} {{{0}}}^{{{c} - 1}}",),
+           sympy=lambda sp, x, c: x ** c,
+           domain="x ** c needs x > 0 when c is not an integer, and x != 0 when c < 1 "
+                  "(a complex result, a division by zero or an infinite derivative)")
+
+rpow_c = Op(name="rpow_c", arity=1, takes_constant=True, constant_first=True,
+            forward=lambda x, c: math.pow(c, x),
+            local=lambda x, c, out: (out * math.log(c),),
+            symbol="**", text="{c} ** {0}", latex="{{{c}}}^{{{0}}}",
+            rule_text=("{c}**{0} * log({c})",), rule_latex=("{{{c}}}^{{{0}}} \\ln {c}",),
+            sympy=lambda sp, x, c: c ** x,
+            domain="c ** x with x a Value needs a base c > 0")
+
+# BCE of sigmoid(z) against the label y, fused: s(z)(1-s(z)) * (s(z)-y)/(s(z)(1-s(z))) cancels
+bce_logits = Op(name="bce_logits", arity=1, takes_constant=True,
+                forward=_bce_logits,
+                local=lambda z, y, out: (_sigmoid(z) - y,),
+                symbol="BCE", text="bce_with_logits({0}, {c})", latex="\\mathrm{{BCE}}(\\sigma({0}), {c})",
+                rule_text=("sigmoid({0}) - {c}",), rule_latex=("\\sigma({0}) - {c}",),
+                sympy=lambda sp, z, y: sp.log(1 + sp.exp(z)) - y * z)
+
+# One Value.
+
+neg = Op(name="neg", arity=1,
+         forward=lambda x: -x,
+         local=lambda x, out: (-1.0,),
+         symbol="neg", text="-{0}", rule_text=("-1",),
+         sympy=lambda sp, x: -x)
+
+exp = Op(name="exp", arity=1,
+         forward=math.exp,
+         local=lambda x, out: (out,),
+         symbol="exp", text="exp({0})", latex="e^{{{0}}}", rule_text=("exp({0})",), rule_latex=("e^{{{0}}}",),
+         sympy=lambda sp, x: sp.exp(x),
+         domain="exp(x) overflows a float for x > 709.78")
+
+log = Op(name="log", arity=1,
+         forward=math.log,
+         local=lambda x, out: (1.0 / x,),
+         symbol="log", text="log({0})", latex="\\ln {0}", rule_text=("1/{0}",), rule_latex=("\\frac{{1}}{{{0}}}",),
+         sympy=lambda sp, x: sp.log(x),
+         domain="log needs an input > 0")
+
+sigmoid = Op(name="sigmoid", arity=1,
+             forward=sigmoid_float,
+             local=lambda x, out: (out * (1.0 - out),),
+             symbol="σ", text="sigmoid({0})", latex="\\sigma({0})", rule_text=("{out}(1 - {out})",),
+             sympy=lambda sp, x: 1 / (1 + sp.exp(-x)),
+             saturates=True)
+
+tanh = Op(name="tanh", arity=1,
+          forward=math.tanh,
+          local=lambda x, out: (1.0 - out * out,),
+          symbol="tanh", text="tanh({0})", latex="\\tanh {0}", rule_text=("1 - {out}**2",),
+          rule_latex=("1 - {out}^2",),
+          sympy=lambda sp, x: sp.tanh(x),
+          saturates=True)
+
+relu = Op(name="relu", arity=1,
+          forward=lambda x: x if x > 0.0 else 0.0,
+          local=lambda x, out: (1.0 if _data(x) > 0.0 else 0.0,),
+          symbol="ReLU", text="relu({0})", latex="\\mathrm{{ReLU}}({0})",
+          rule_text=("1 if {0} > 0 else 0",), rule_latex=("\\mathbb{{1}}[{0} > 0]",),
+          sympy=lambda sp, x: sp.Piecewise((x, x > 0), (0, True)),
+          kinks=(0.0,), kink_note="ReLU'(0) = 0 (as in PyTorch)",
+          blocks=lambda x: x <= 0.0, blocks_note="ReLU is off (input {x:g} <= 0): it passes no gradient")
+
+abs = Op(name="abs", arity=1,  # noqa: A001 - the op's name
+         forward=math.fabs,
+         local=lambda x, out: (_sign(x),),
+         symbol="abs", text="abs({0})", latex="|{0}|",
+         rule_text=("sign({0})",), rule_latex=("\\operatorname{{sign}}({0})",),
+         sympy=lambda sp, x: sp.Abs(x),
+         kinks=(0.0,), kink_note="abs'(0) = 0 (as in PyTorch)")
+
+step = Op(name="step", arity=1,
+          forward=lambda x: 1.0 if x > 0.0 else -1.0,
+          local=lambda x, out: (0.0,),
+          symbol="step", text="step({0})", latex="\\operatorname{{step}}({0})", rule_text=("0",),
+          sympy=lambda sp, x: sp.Piecewise((1, x > 0), (-1, True)),
+          kinks=(0.0,), kink_note="step(x) = 1 if x > 0 else -1; its derivative is 0 everywhere "
+                                  "(undefined at 0, where the engine also uses 0)",
+          blocks=lambda x: True, blocks_note="step has derivative 0 everywhere: no gradient flows through it")
+
+# Any number of Values (and a folded constant c, 0 when there is none).
+
+sum = Op(name="sum", arity=None,  # noqa: A001 - the op's name
+         forward=lambda xs, c: math.fsum(xs) + c,
+         local=lambda xs, c, out: (1.0,) * len(xs),
+         symbol="Σ", text="sum({args})", latex="\\sum_i {args}", rule_text=("1",),
+         sympy=lambda sp, xs, c: sp.Add(*xs) + c)
+
+dot = Op(name="dot", arity=None,
+         forward=_dot_forward,
+         local=_dot_local,
+         symbol="dot", text="dot({args})", latex="\\sum_i w_i x_i",
+         rule_text=("x_i for w_i, w_i for x_i, 1 for the bias",), rule_latex=("x_i,\\ w_i,\\ 1",),
+         sympy=_dot_sympy)
 
 
-OPS: dict[str, Op] = {op.name: op for op in _TABLE}
+OPS: dict[str, Op] = {op.name: op for op in (
+    add, sub, mul, div, pow, add_c, sub_c, rsub_c, mul_c, div_c, rdiv_c, pow_c, rpow_c, bce_logits,
+    neg, exp, log, sigmoid, tanh, relu, abs, step, sum, dot)}
+"""Every op by name."""

@@ -12,6 +12,9 @@ freed by reference counting alone.
     (10.0, '+1', [None], (1.0,))
     >>> y.backward(); x.grad
     6.0
+
+Every op is a method below, and every method makes its node the same way: :func:`apply`
+runs the op's value rule and local-derivative rule from its entry in :mod:`autograd.ops`.
 """
 
 from __future__ import annotations
@@ -22,169 +25,24 @@ import numbers
 import threading
 from typing import Callable, Iterable
 
-from .errors import OpError, OperandError, describe
-from .ops import OPS, Op
+from . import ops
+from .backprop import backward, zero_grad
+from .errors import OpError, OperandError, describe, finite_float
+from .ops import Op
 
-__all__ = ["Value", "sum", "dot", "bce_with_logits", "no_grad", "is_grad_enabled"]
+__all__ = ["Value", "apply", "sum", "dot", "bce_with_logits", "no_grad", "is_grad_enabled"]
 
 Number = float | int
-
-
-class _GradMode(threading.local):
-    off = 0  # > 0 inside no_grad (per thread: threading.local gives each thread its own)
-
-
-_mode = _GradMode()
-# no_grad blocks open in all threads together. While it is 0 (nearly always) an op need not
-# look up the thread-local switch, which costs as much as a quarter of making a node.
-_open_blocks = 0
-_open_blocks_lock = threading.Lock()
-
-
-def is_grad_enabled() -> bool:
-    """True unless this thread is inside ``no_grad``."""
-    return _mode.off == 0
-
-
-class _NonFinite(ArithmeticError):
-    """Raised inside the op machinery when a result or a local derivative is not finite."""
-
-    def __init__(self, what: str):
-        super().__init__(what)
-        self.what = what
-
-
-# -- making nodes ------------------------------------------------------------------
-# Value's arithmetic and math methods are made below, one per table entry, so that making a node
-# is one Python call with the op's rules already at hand. They run once per node of every
-# forward pass, so they fill the new node's slots themselves (a helper call would cost as much
-# as the filling), skip the thread-local no_grad look-up while no block is open, and reuse an
-# op's constant local derivatives (add: (1.0, 1.0)) instead of calling its rule.
-
-_UNNAMED = "Value.<made>"  # a made method's name until the class that holds it names it
-
-
-def _unary_method(op: Op | str, doc: str) -> Callable[["Value"], "Value"]:
-    """A method like ``Value.exp``: makes the node of a one-operand op (given as its table
-    entry or its name)."""
-    op = OPS[op] if isinstance(op, str) else op
-    forward, local, constant_local = op.forward, op.local, op.constant_local
-
-    def method(self):
-        xd = self.data
-        try:
-            out = forward(xd)
-            if out - out != 0.0:
-                raise _NonFinite("result")
-            if _open_blocks and _mode.off:
-                return _leaf(out)
-            if constant_local:
-                (d,) = constant_local
-            else:
-                (d,) = local(xd, out)
-                if d - d != 0.0:
-                    raise _NonFinite("derivative")
-        except (ArithmeticError, ValueError) as e:
-            raise _op_error(op, (self,), None, e) from None
-        v = _new(Value)
-        v.data = out
-        v.grad = 0.0
-        v.label = None
-        v._op = op
-        v._a = self
-        v._b = None
-        v._da = d
-        return v
-
-    method.__qualname__, method.__doc__ = _UNNAMED, doc
-    return method
-
-
-def _arithmetic(binary: Op | str | None, folded: Op | str) -> Callable[["Value", object], "Value"]:
-    """A method like ``Value.__mul__``: ``self * other`` makes a ``binary`` node when ``other``
-    is a Value and a ``folded`` node holding it as a constant when it is a number. With
-    ``binary`` None, a reflected method (``__rmul__``: ``2 * x``) or a function of a Value and
-    a number. Ops are given as table entries or their names."""
-    op_c = OPS[folded] if isinstance(folded, str) else folded
-    forward_c, local_c, constant_local_c = op_c.forward, op_c.local, op_c.constant_local
-    family, local_is_c = op_c.family, op_c.local_is_c
-    op = OPS[binary] if isinstance(binary, str) else binary
-    forward, local, constant_local = (op.forward, op.local, op.constant_local) if op else (None,) * 3
-
-    def method(self, other):
-        if type(other) is not float:
-            if op is not None and isinstance(other, Value):
-                ad, bd = self.data, other.data
-                try:
-                    out = forward(ad, bd)
-                    if out - out != 0.0:
-                        raise _NonFinite("result")
-                    if _open_blocks and _mode.off:
-                        return _leaf(out)
-                    if constant_local:
-                        da, db = constant_local
-                    else:
-                        da, db = local(ad, bd, out)
-                        if da - da != 0.0 or db - db != 0.0:
-                            raise _NonFinite("derivative")
-                except (ArithmeticError, ValueError) as e:
-                    raise _op_error(op, (self, other), None, e) from None
-                v = _new(Value)
-                v.data = out
-                v.grad = 0.0
-                v.label = None
-                v._op = op
-                v._a = self
-                v._b = other
-                v._da = da
-                v._db = db
-                return v
-            other = _number(other, family)
-        elif other - other != 0.0:
-            raise OpError(f"{family}: the constant must be finite, got {other!r}")
-        xd = self.data
-        try:
-            out = forward_c(xd, other)
-            if out - out != 0.0:
-                raise _NonFinite("result")
-            if _open_blocks and _mode.off:
-                return _leaf(out)
-            if local_is_c:  # x * c: d/dx is c, already checked to be finite
-                d = other
-            elif constant_local_c:
-                (d,) = constant_local_c
-            else:
-                (d,) = local_c(xd, other, out)
-                if d - d != 0.0:
-                    raise _NonFinite("derivative")
-        except (ArithmeticError, ValueError) as e:
-            raise _op_error(op_c, (self,), other, e) from None
-        v = _new(_FoldedValue)
-        v.data = out
-        v.grad = 0.0
-        v.label = None
-        v._op = op_c
-        v._a = self
-        v._b = None
-        v._da = d
-        v._const = other
-        return v
-
-    method.__qualname__ = _UNNAMED
-    if op:
-        method.__doc__ = f"self {op.symbol} other: op {op.name!r} for a Value, {op_c.name!r} for a number."
-    else:
-        method.__doc__ = f"{op_c.text.format('self', c='other')}, other a number: one {op_c.name!r} node."
-    return method
 
 
 class Value:
     """A scalar node of the computation graph.
 
-    Attributes: ``data`` (float), ``grad`` (float), ``label`` (str or None), and,
-    read-only, ``parents`` (tuple of Value, in operand order), ``local_grads``
-    (tuple of float, d self / d parent for each entry of ``parents``) and ``op``
-    (how the op is written, e.g. ``'*'`` or ``'*3'``; ``''`` for a leaf).
+    ``data`` (a finite float) and ``grad`` (d root / d self after ``backward``), ``label``
+    (a name or None), and what made it: ``parents`` (a tuple of Values, in operand order),
+    ``local_grads`` (d self / d parent for each entry of ``parents``), ``op_def`` (the op's
+    entry in :mod:`autograd.ops`, None for a leaf) and ``const`` (a plain number folded into
+    the op, as 3 in ``x * 3``, else None). ``op`` is how the op is written (``'*'``, ``'*3'``).
 
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> c = a * b
@@ -192,68 +50,146 @@ class Value:
     ('*', True, (-3.0, 2.0))
     """
 
-    # One or two parents (nearly every node) sit in the node itself, _a and _b with their local
-    # derivatives _da and _db, rather than in tuples: a tuple holding Values is one more object
-    # that Python's cyclic GC tracks and rescans for as long as the graph lives. _b is None for
-    # a one-parent node, both are None for a leaf and for an n-ary node (_NaryValue, below).
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_da", "_db", "__weakref__")
-
-    data: float
-    grad: float
-    label: str | None
+    __slots__ = ("_data", "_grad", "label", "parents", "local_grads", "op_def", "const", "__weakref__")
 
     def __init__(self, data: Number, label: str | None = None):
-        if type(data) is not float or data - data != 0.0:  # a finite float needs no conversion
-            data = _number(data, "Value", "data")
-        self.data = data
-        self.grad = 0.0
+        if isinstance(data, Value):
+            raise OperandError(f"Value: data is already a Value ({describe(data)}); use it as it is, "
+                               f"or data.detach() for a new leaf with its value")
         if label is not None and not isinstance(label, str):
             raise OperandError(f"Value: label must be a str or None, got {type(label).__name__}")
+        self.data = data
+        self.grad = 0.0
         self.label = label
-        self._op = None
-        self._a = self._b = None
+        self.parents: tuple[Value, ...] = ()
+        self.local_grads: tuple[float, ...] = ()
+        self.op_def: Op | None = None
+        self.const: float | None = None
+
+    # data and grad are always finite floats: assigning anything else is refused here,
+    # not found later deep inside an op
+    @property
+    def data(self) -> float:
+        """The node's value, a finite float."""
+        return self._data
+
+    @data.setter
+    def data(self, x: Number) -> None:
+        self._data = finite_float(x, "Value", "data")
 
     @property
-    def parents(self) -> tuple["Value", ...]:
-        """The operands this node was computed from, in order (``a*a`` gives ``(a, a)``)."""
-        a = self._a
-        if a is None:
-            return ()
-        b = self._b
-        return (a,) if b is None else (a, b)
+    def grad(self) -> float:
+        """d root / d self after ``root.backward()``, a finite float."""
+        return self._grad
 
-    @property
-    def local_grads(self) -> tuple[float, ...]:
-        """d self / d parent for each entry of ``parents``, computed when the node was made."""
-        if self._a is None:
-            return ()
-        return (self._da,) if self._b is None else (self._da, self._db)
+    @grad.setter
+    def grad(self, g: Number) -> None:
+        self._grad = finite_float(g, "Value", "grad")
 
-    # -- what the node is -----------------------------------------------------
+    # -- the ops: each makes a node from its entry in autograd.ops ----------------------
+    def __add__(self, other):
+        """self + other; local derivatives 1 and 1."""
+        return _with_number(ops.add, ops.add_c, self, other)
+
+    def __radd__(self, other):
+        """other + self, other a number; local derivative 1."""
+        return apply(ops.add_c, self, const=_constant(other, ops.add_c))
+
+    def __sub__(self, other):
+        """self - other; local derivatives 1 and -1."""
+        return _with_number(ops.sub, ops.sub_c, self, other)
+
+    def __rsub__(self, other):
+        """other - self, other a number; local derivative -1."""
+        return apply(ops.rsub_c, self, const=_constant(other, ops.rsub_c))
+
+    def __mul__(self, other):
+        """self * other; local derivatives other and self."""
+        return _with_number(ops.mul, ops.mul_c, self, other)
+
+    def __rmul__(self, other):
+        """other * self, other a number; local derivative other."""
+        return apply(ops.mul_c, self, const=_constant(other, ops.mul_c))
+
+    def __truediv__(self, other):
+        """self / other; local derivatives 1/other and -self/other**2 (written -out/other)."""
+        return _with_number(ops.div, ops.div_c, self, other)
+
+    def __rtruediv__(self, other):
+        """other / self, other a number; local derivative -other/self**2 (written -out/self)."""
+        return apply(ops.rdiv_c, self, const=_constant(other, ops.rdiv_c))
+
+    def __pow__(self, other):
+        """self ** other; local derivatives other * self**(other-1) and self**other * log(self)."""
+        return _with_number(ops.pow, ops.pow_c, self, other)
+
+    def __rpow__(self, other):
+        """other ** self, other a number > 0; local derivative other**self * log(other)."""
+        return apply(ops.rpow_c, self, const=_constant(other, ops.rpow_c))
+
+    def __neg__(self):
+        """-self; local derivative -1."""
+        return apply(ops.neg, self)
+
+    def __pos__(self):
+        return self
+
+    def abs(self):
+        """|self|; local derivative sign(self), with abs'(0) = 0."""
+        return apply(ops.abs, self)
+
+    __abs__ = abs
+
+    def exp(self):
+        """e ** self; local derivative e ** self (the node's own value)."""
+        return apply(ops.exp, self)
+
+    def log(self):
+        """Natural logarithm (the input must be > 0); local derivative 1/self."""
+        return apply(ops.log, self)
+
+    def sigmoid(self):
+        """s = 1 / (1 + e ** -self), stable for any input; local derivative s(1 - s)."""
+        return apply(ops.sigmoid, self)
+
+    def tanh(self):
+        """t = tanh(self); local derivative 1 - t**2."""
+        return apply(ops.tanh, self)
+
+    def relu(self):
+        """max(self, 0); local derivative 1 if self > 0 else 0, so ReLU'(0) = 0."""
+        return apply(ops.relu, self)
+
+    def step(self):
+        """The perceptron's threshold unit, 1 if self > 0 else -1; local derivative 0."""
+        return apply(ops.step, self)
+
+    # -- gradients ----------------------------------------------------------------------
+    def backward(self, grad: Number = 1.0) -> None:
+        """Backpropagate from this node: see :func:`autograd.backward`."""
+        backward(self, grad)
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to 0 on this node and every node it was computed from."""
+        zero_grad(self)
+
+    def detach(self) -> "Value":
+        """A new leaf with the same data and label, cut off from the graph."""
+        return Value(self.data, self.label)
+
+    # -- what the node is ----------------------------------------------------------------
     @property
     def op(self) -> str:
         """How the op that made this node is written (``'+'``, ``'*3'``, ``'exp'``); ``''`` for a leaf."""
-        return "" if self._op is None else self._op.label(self.const)
-
-    @property
-    def op_def(self) -> Op | None:
-        """The :class:`~autograd.ops.Op` table entry that made this node (None for a leaf)."""
-        return self._op
-
-    @property
-    def const(self) -> float | None:
-        """The plain-number constant folded into this node's op (``3.0`` for ``x*3``), or None."""
-        return None
+        return "" if self.op_def is None else self.op_def.label(self.const)
 
     @property
     def is_leaf(self) -> bool:
         """True when the node has no parents (an input, a parameter or a constant)."""
-        return self._op is None
+        return self.op_def is None
 
     def __repr__(self) -> str:
-        extra = ""
-        if self._op is not None:
-            extra += f", op={self.op!r}"
+        extra = f", op={self.op!r}" if self.op_def is not None else ""
         if self.label is not None:
             extra += f", label={self.label!r}"
         return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
@@ -264,172 +200,121 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    # -- arithmetic and math: each method is made from its op's entry in ops.py ---------
-    # x + y makes an `add` node when y is a Value and an `add_c` node (y folded in) when it
-    # is a number; 2 + x comes here as __radd__.
-    __add__, __radd__ = _arithmetic("add", "add_c"), _arithmetic(None, "add_c")
-    __sub__, __rsub__ = _arithmetic("sub", "sub_c"), _arithmetic(None, "rsub_c")
-    __mul__, __rmul__ = _arithmetic("mul", "mul_c"), _arithmetic(None, "mul_c")
-    __truediv__, __rtruediv__ = _arithmetic("div", "div_c"), _arithmetic(None, "rdiv_c")
-    __pow__, __rpow__ = _arithmetic("pow", "pow_c"), _arithmetic(None, "rpow_c")
-    __neg__ = _unary_method("neg", "-self.")
-    __abs__ = abs = _unary_method("abs", "|self|; the engine uses abs'(0) = 0.")
-    exp = _unary_method("exp", "e ** self.")
-    log = _unary_method("log", "Natural logarithm; the input must be > 0.")
-    sigmoid = _unary_method("sigmoid", "1 / (1 + e ** -self), stable for any finite input.")
-    tanh = _unary_method("tanh", "Hyperbolic tangent.")
-    relu = _unary_method("relu", "max(self, 0); the engine uses ReLU'(0) = 0.")
-    step = _unary_method("step", "The perceptron's threshold unit: 1 if self > 0 else -1. "
-                                 "Its derivative is 0.")
+    # -- comparisons: nodes are dict keys, so == is identity; order compares the data ----
+    def __eq__(self, other):
+        if isinstance(other, Value) or not isinstance(other, numbers.Number):
+            return self is other
+        raise TypeError(f"Value == {other!r}: a Value is a graph node and compares by identity "
+                        f"(is it this node?); to compare numbers write v.data == {other!r}")
 
-    def __pos__(self):
-        return self
+    __hash__ = object.__hash__
 
-    # -- gradients -------------------------------------------------------------
-    def backward(self, grad: Number = 1.0) -> None:
-        """Backpropagate from this node; see :func:`autograd.backward`."""
-        _backward(self, grad)
+    def __lt__(self, other):
+        return self.data < _compared(other)
 
-    def zero_grad(self) -> None:
-        """Set ``grad`` to 0 on this node and every node it was computed from."""
-        _zero_grad(self)
+    def __le__(self, other):
+        return self.data <= _compared(other)
 
-    def detach(self) -> "Value":
-        """A new leaf with the same data and label, cut off from the graph."""
-        return Value(self.data, self.label)
+    def __gt__(self, other):
+        return self.data > _compared(other)
+
+    def __ge__(self, other):
+        return self.data >= _compared(other)
+
+    def __bool__(self) -> bool:
+        """``v.data != 0``, as for a number (and a 0-d tensor)."""
+        return self.data != 0.0
+
+    def __getattr__(self, name: str):  # only called for names a Value does not have
+        hint = _OTHER_ENGINES.get(name)
+        if hint:
+            raise AttributeError(f"'Value' object has no attribute {name!r}: {hint}")
+        raise AttributeError(f"'Value' object has no attribute {name!r}")
 
 
-# -- turning operands into floats ----------------------------------------------
-
-def _number(x, opname: str, what: str = "operand") -> float:
-    """``x`` as a finite float, or a clear error naming the op."""
-    t = type(x)
-    if t is float:
-        f = x
-    elif t is int or isinstance(x, numbers.Real):  # int, bool, numpy scalars, Fraction...
-        try:
-            f = float(x)
-        except OverflowError:
-            raise OpError(f"{opname}: {what} {_short(x)} is too large for a float") from None
-    elif isinstance(x, numbers.Complex):
-        raise OperandError(f"{opname}: {what} must be a real number, got the complex number {x!r}")
-    else:
-        raise OperandError(
-            f"{opname}: {what} must be a number or a Value, got {type(x).__name__} {_short(x)}")
-    if f - f != 0.0:
-        raise OpError(f"{opname}: {what} must be finite, got {f!r}")
-    return f
+_OTHER_ENGINES = {  # names a micrograd Value has, and where glassgrad keeps the same thing
+    "_prev": "the nodes a Value was computed from are v.parents (a tuple, in operand order)",
+    "_children": "the nodes a Value was computed from are v.parents (a tuple, in operand order)",
+    "_backward": "glassgrad keeps no closure per node: each edge's local derivative is in "
+                 "v.local_grads, and autograd.backward(root) loops over autograd.topological_order(root)",
+    "_op": "the op is v.op (as written, e.g. '*') and v.op_def (its entry in autograd.ops)",
+}
 
 
-def _short(x) -> str:
-    text = repr(x)
-    return text if len(text) <= 40 else text[:37] + "..."
+# -- making a node ---------------------------------------------------------------------------
 
+def apply(op: Op, *operands: Value, const: float | None = None) -> Value:
+    """The node ``op(*operands)``: its value and the local derivative of each edge, from the
+    op's rules at the operands' data. Every Value method makes its node here.
 
-# -- the other kinds of node, and the n-ary maker -------------------------------
-
-class _FoldedValue(Value):
-    """A one-parent node whose op holds a plain-number constant (``x*3``, ``x - 2``).
-
-    Only these nodes pay for the extra slot, so the common node stays small.
+    >>> from autograd import Value, ops
+    >>> z = apply(ops.mul, Value(2.0), Value(5.0))
+    >>> z.data, z.local_grads
+    (10.0, (5.0, 2.0))
     """
-
-    __slots__ = ("_const",)
-
-    @property
-    def const(self) -> float | None:
-        return self._const
-
-
-class _NaryValue(Value):
-    """A node of an n-ary op (``sum``, ``dot``): its parents and local derivatives in tuples."""
-
-    __slots__ = ("_ps", "_ls", "_const")
-
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        return self._ps
-
-    @property
-    def local_grads(self) -> tuple[float, ...]:
-        return self._ls
-
-    @property
-    def const(self) -> float | None:
-        return self._const
-
-
-_new = object.__new__
-
-
-def _leaf(data: float) -> Value:
-    v = _new(Value)
-    v.data = data
-    v.grad = 0.0
-    v.label = None
-    v._op = None
-    v._a = v._b = None
-    return v
-
-
-def _nary(op: Op, values: tuple, c: float, datas: list | None = None) -> Value:
-    if datas is None:
-        datas = [v.data for v in values]
+    datas = [x.data for x in operands]
     try:
-        out = op.forward(datas, c)
-        if out - out != 0.0:
-            raise _NonFinite("result")
+        out = op.forward_at(datas, const)
+        if not _is_finite(out):
+            raise OverflowError(out)
+        if not is_grad_enabled():  # no graph: the result is a plain leaf
+            return Value(out)
+        local_grads = op.local_at(datas, const, out)
     except (ArithmeticError, ValueError) as e:
-        raise _op_error(op, values, c, e) from None
-    if _open_blocks and _mode.off:
-        return _leaf(out)
-    v = _new(_NaryValue)
-    v.data = out
-    v.grad = 0.0
-    v.label = None
-    v._op = op
-    v._a = v._b = None
-    v._ps = values
-    v._ls = op.local(datas, c, out)
-    v._const = c or None
-    return v
+        raise _op_error(op, operands, const, e) from None
+    if not all(map(_is_finite, local_grads)):
+        raise _op_error(op, operands, const, _InfiniteDerivative())
+    node = Value(out)
+    node.parents = operands
+    node.local_grads = local_grads
+    node.op_def = op
+    node.const = const
+    return node
+
+
+def _with_number(op: Op, op_c: Op, x: Value, other) -> Value:
+    """``op(x, other)`` for a Value ``other``; for a number, ``op_c`` with it folded in."""
+    if isinstance(other, Value):
+        return apply(op, x, other)
+    return apply(op_c, x, const=_constant(other, op_c))
+
+
+def _constant(x, op: Op) -> float:
+    return finite_float(x, op.family, "the constant")
+
+
+def _compared(other) -> float:
+    return other.data if isinstance(other, Value) else finite_float(other, "comparison")
+
+
+def _is_finite(x: float) -> bool:
+    return x - x == 0.0  # False for inf and nan (and faster than math.isfinite)
+
+
+class _InfiniteDerivative(ArithmeticError):
+    """A rule gave a local derivative that is not a finite float."""
 
 
 def _op_error(op: Op, operands: tuple, const, cause: BaseException) -> OpError:
     """One clear line: the op, what went wrong, and the expression with its values and labels."""
-    if isinstance(cause, _NonFinite) and cause.what == "derivative":
+    if isinstance(cause, _InfiniteDerivative):
         reason = "its local derivative is infinite or too large for a float"
         if op.domain:
             reason += f" ({op.domain})"
-    elif isinstance(cause, (_NonFinite, OverflowError)):
+    elif isinstance(cause, OverflowError):
         reason = "the result is too large for a float"
     else:
         reason = op.domain or "math domain error"
     shown = [describe(v, sep="=") for v in operands[:4]]
     if len(operands) > 4:
         shown.append(f"... {len(operands)} operands")
-    expr = op.text.format(*shown, c=repr(const), args=", ".join(shown))
+    expr = op.text.format(*shown, c=repr(const), args=", ".join(shown), out="")
     return OpError(f"{op.family}: {reason}; got {expr}")
 
 
-def _name_made_methods(cls: type) -> None:
-    """Give each method the factories made the name the class holds it by (the first, for
-    ``__abs__ = abs``), so help(), tracebacks and pickle find it."""
-    for name, method in vars(cls).items():
-        if getattr(method, "__qualname__", "") == _UNNAMED:
-            method.__name__, method.__qualname__ = name, f"{cls.__name__}.{name}"
+# -- n-ary ops -----------------------------------------------------------------------------
 
-
-_name_made_methods(Value)
-
-_SUM, _DOT = OPS["sum"], OPS["dot"]
-_bce_with_logits = _arithmetic(None, "bce_logits")
-_bce_with_logits.__name__ = _bce_with_logits.__qualname__ = "_bce_with_logits"
-
-
-# -- n-ary ops -------------------------------------------------------------------
-
-def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - mirrors builtins.sum on purpose
+def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - autograd.sum, not exported by *
     """The sum of ``values`` as one node (plain numbers are folded into its constant).
 
     >>> from autograd import Value, sum
@@ -439,19 +324,15 @@ def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - mirrors buil
     """
     if isinstance(values, Value):
         raise OperandError("sum: expects an iterable of Values and numbers, got a single Value")
-    items = tuple(_iterate(values, "sum"))
-    datas = [v.data for v in items if isinstance(v, Value)]
-    if items and len(datas) == len(items):  # all Values: the common case, one pass
-        return _nary(_SUM, items, 0.0, datas)
     nodes, c = [], 0.0
-    for v in items:
+    for v in _iterate(values, "sum"):
         if isinstance(v, Value):
             nodes.append(v)
         else:
-            c += _number(v, "sum")
+            c += finite_float(v, "sum")
     if not nodes:
         return Value(c)
-    return _nary(_SUM, tuple(nodes), c)
+    return apply(ops.sum, *nodes, const=c or None)
 
 
 def dot(ws: Iterable[Value | Number], xs: Iterable[Value | Number],
@@ -465,22 +346,16 @@ def dot(ws: Iterable[Value | Number], xs: Iterable[Value | Number],
     >>> z.data, z.local_grads
     (2.5, (3.0, 4.0, 2.0, -1.0, 1.0))
     """
-    ws = ws if type(ws) is list else list(_iterate(ws, "dot"))
-    xs = xs if type(xs) is list else list(_iterate(xs, "dot"))
-    tail = (bias,) if isinstance(bias, Value) else ()  # a Value bias is the last operand
-    operands = (*ws, *xs, *tail)
-    datas = [v.data for v in operands if isinstance(v, Value)]
-    if len(datas) != len(operands):  # some plain numbers: make them leaves
-        ws = [w if isinstance(w, Value) else Value(_number(w, "dot", "weight")) for w in ws]
-        xs = [x if isinstance(x, Value) else Value(_number(x, "dot", "input")) for x in xs]
-        operands = (*ws, *xs, *tail)
-        datas = [v.data for v in operands]
+    ws = [w if isinstance(w, Value) else Value(finite_float(w, "dot", "weight")) for w in _iterate(ws, "dot")]
+    xs = [x if isinstance(x, Value) else Value(finite_float(x, "dot", "input")) for x in _iterate(xs, "dot")]
     if len(ws) != len(xs):
         raise OperandError(f"dot: ws and xs must have the same length, got {len(ws)} and {len(xs)}")
     if not ws:
         raise OperandError("dot: needs at least one weight and input, got two empty sequences")
-    c = 0.0 if bias is None or tail else _number(bias, "dot", "bias")
-    return _nary(_DOT, operands, c, datas)
+    if isinstance(bias, Value):  # a Value bias is the last operand
+        return apply(ops.dot, *ws, *xs, bias)
+    c = None if bias is None else finite_float(bias, "dot", "bias")
+    return apply(ops.dot, *ws, *xs, const=c or None)
 
 
 def bce_with_logits(z: Value, y: Number) -> Value:
@@ -494,10 +369,10 @@ def bce_with_logits(z: Value, y: Number) -> Value:
     """
     if not isinstance(z, Value):
         raise OperandError(f"bce_with_logits: z must be a Value, got {type(z).__name__}")
-    y = _number(y, "bce_with_logits", "label y")
+    y = finite_float(y, "bce_with_logits", "label y")
     if not 0.0 <= y <= 1.0:
         raise OpError(f"bce_with_logits: the label y must be in [0, 1], got {y!r}")
-    return _bce_with_logits(z, y)
+    return apply(ops.bce_logits, z, const=y)
 
 
 def _iterate(values, opname: str):
@@ -507,7 +382,19 @@ def _iterate(values, opname: str):
         raise OperandError(f"{opname}: expects an iterable, got {type(values).__name__}") from None
 
 
-# -- no_grad ------------------------------------------------------------------
+# -- no_grad -------------------------------------------------------------------------------
+
+class _GradMode(threading.local):
+    off = 0  # > 0 inside no_grad (per thread: threading.local gives each thread its own)
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True unless this thread is inside ``no_grad``."""
+    return _mode.off == 0
+
 
 class no_grad:
     """Build no graph inside this block or function: results are plain leaves.
@@ -535,17 +422,11 @@ class no_grad:
         self._func = func
 
     def __enter__(self) -> "no_grad":
-        global _open_blocks
-        with _open_blocks_lock:
-            _open_blocks += 1
         _mode.off += 1
         return self
 
     def __exit__(self, *exc) -> None:
-        global _open_blocks
         _mode.off -= 1
-        with _open_blocks_lock:
-            _open_blocks -= 1
 
     def __call__(self, *args, **kwargs):
         if self._func is None:  # used as @no_grad(): wrap the function we are given
@@ -583,6 +464,3 @@ def _generator_without_grad(func: Callable) -> Callable:
             except BaseException as e:  # thrown in by the caller: pass it on to the body
                 value, send = e, gen.throw
     return resumed_without_grad
-
-
-from .backprop import backward as _backward, zero_grad as _zero_grad  # noqa: E402  (cycle-free: backward needs no Value)

@@ -7,13 +7,13 @@ import pytest
 import autograd as ag
 from autograd import OPS, Value
 from autograd.errors import MissingExtra
-from autograd.tools.symbolic import _rules, sympy_grad, to_sympy
+from autograd.tools.symbolic import sympy_grad, to_sympy
 
 sp = pytest.importorskip("sympy")
 
 
 def test_every_op_of_the_table_has_a_sympy_rule():
-    assert set(_rules()) == set(OPS)
+    assert all(op.sympy is not None for op in OPS.values())
 
 
 # one small graph per op: (name, function of the leaves a, b), all away from kinks

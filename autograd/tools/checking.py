@@ -396,14 +396,7 @@ def _op_rows(root: Value, eps: float, atol: float, rtol: float) -> list[Gradchec
 
 def _forward_at(op: Op, args: list[float], const: float | None, i: int, t: float) -> float:
     """The op's forward rule with operand ``i`` moved to ``t``."""
-    moved = [t if j == i else a for j, a in enumerate(args)]
-    if op.kind == "unary":
-        return op.forward(moved[0])
-    if op.kind == "binary":
-        return op.forward(moved[0], moved[1])
-    if op.kind == "folded":
-        return op.forward(moved[0], const)
-    return op.forward(moved, const or 0.0)
+    return op.forward_at([t if j == i else a for j, a in enumerate(args)], const)
 
 
 def _written(op: Op, operands: list[str], const: float | None) -> str:

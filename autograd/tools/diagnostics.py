@@ -28,13 +28,11 @@ def diagnose(node: "Value") -> list[str]:
         return []
     notes = []
     x = node.parents[0].data if node.parents else None
-    if op.name in ("sigmoid", "tanh") and node.local_grads[0] < SATURATION:
+    if op.saturates and node.local_grads[0] < SATURATION:
         notes.append(f"saturated {op.name} (input {x:g}): local derivative "
                      f"{node.local_grads[0]:.3g}, so almost no gradient flows back")
-    elif op.name == "relu" and x is not None and x <= 0.0:
-        notes.append(f"ReLU is off (input {x:g} <= 0): it passes no gradient")
-    elif op.name == "step":
-        notes.append("step has derivative 0 everywhere: no gradient flows through it")
+    elif op.blocks is not None and x is not None and op.blocks(x):
+        notes.append(op.blocks_note.format(x=x))
     if x is not None and op.kinks and x in op.kinks:
         notes.append(f"input exactly on a kink at {x:g}: {op.kink_note}")
     return notes

@@ -54,7 +54,7 @@ MAX_EXPONENT = 400
 """Largest exponent written in a number literal (``1e400`` is already beyond any float)."""
 
 FUNCTIONS: tuple[str, ...] = tuple(sorted(
-    name for name, op in OPS.items() if op.kind == "unary" and name != "neg"))
+    name for name, op in OPS.items() if op.arity == 1 and not op.takes_constant and name != "neg"))
 """The functions an expression may call: the engine's unary ops (``neg`` is written ``-x``)."""
 
 # Each function is the Value method of the same name (Value.exp, Value.sigmoid, ...).

@@ -69,7 +69,7 @@ class Notation:
                   and (max_operands is None or len(node.parents) <= max_operands)
                   and len(expr := self.expression(node)) <= max_name):
                 self.text[node], self.latex[node] = expr, self.expression(node, latex=True)
-                self._composite[node] = 1 if node.op_def.kind == "nary" and node.const \
+                self._composite[node] = 1 if node.op_def.arity is None and node.const \
                     else _precedence(node.op_def.text)
             else:
                 self.text[node], self.latex[node] = f"n{k}", f"n_{{{k}}}"
@@ -86,7 +86,7 @@ class Notation:
         """The op that made ``node`` over its operands: ``w * x`` (or with numbers, ``0.5 * 2``)."""
         op = node.op_def
         text = self._fill(op.latex if latex else op.text, node, latex, numbers, shape=op.text)
-        if op.kind == "nary" and node.const:  # the folded constant of sum([x, y, 3])
+        if op.arity is None and node.const:  # the folded constant of sum([x, y, 3])
             c = format(node.const + 0.0, "g")
             text += f" - {c[1:]}" if c.startswith("-") else f" + {c}"
         return text

@@ -16,7 +16,6 @@ derivative at 0 is 0, and ``abs`` is ``Abs``, whose derivative ``sign`` is 0 at 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Iterable
 
 from ..backprop import topological_order
@@ -105,7 +104,6 @@ def _translate(root: Value, symbols_for) -> tuple:
     if not isinstance(root, Value):
         raise OperandError(f"to_sympy: expects a Value, got {type(root).__name__}")
     sp = _sympy()
-    rules = _rules()
     if symbols_for == "leaves":
         def is_symbol(node):
             return node.is_leaf and bool(node.label)
@@ -132,17 +130,10 @@ def _translate(root: Value, symbols_for) -> tuple:
             exprs[node] = _number(sp, node.data)
         else:
             op = node.op_def
-            rule = rules.get(op.name)
-            if rule is None:
-                raise GlassgradError(f"to_sympy: no sympy rule for the op {op.name!r}")
-            args = [exprs[p] for p in node.parents]
+            if op.sympy is None:
+                raise GlassgradError(f"to_sympy: the op {op.name!r} has no sympy rule in its table entry")
             const = None if node.const is None else _number(sp, node.const)
-            if op.kind in ("unary", "binary"):
-                exprs[node] = rule(*args)
-            elif op.kind == "folded":
-                exprs[node] = rule(args[0], const)
-            else:
-                exprs[node] = rule(args, const if const is not None else sp.Integer(0))
+            exprs[node] = op.sympy_at(sp, [exprs[p] for p in node.parents], const)
     return exprs[root], symbols
 
 
@@ -160,28 +151,3 @@ def _number(sp, x: float):
     if x.is_integer() and abs(x) < 2.0 ** 53:
         return sp.Integer(int(x))
     return sp.Float(x, precision=53)
-
-
-@lru_cache(maxsize=1)
-def _rules() -> dict:
-    """One sympy rule per op name of :data:`autograd.ops.OPS`."""
-    sp = _sympy()
-
-    def dot(xs, c):
-        n = len(xs) // 2
-        return sp.Add(*(w * x for w, x in zip(xs[:n], xs[n:2 * n])), *xs[2 * n:]) + c
-
-    return {
-        "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-        "div": lambda a, b: a / b, "pow": lambda a, b: a ** b,
-        "add_c": lambda x, c: x + c, "sub_c": lambda x, c: x - c, "rsub_c": lambda x, c: c - x,
-        "mul_c": lambda x, c: x * c, "div_c": lambda x, c: x / c, "rdiv_c": lambda x, c: c / x,
-        "pow_c": lambda x, c: x ** c, "rpow_c": lambda x, c: c ** x,
-        "neg": lambda x: -x, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "abs": sp.Abs,
-        "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
-        "relu": lambda x: sp.Piecewise((x, x > 0), (0, True)),
-        "step": lambda x: sp.Piecewise((1, x > 0), (-1, True)),
-        "bce_logits": lambda z, y: sp.log(1 + sp.exp(z)) - y * z,  # = BCE(sigmoid(z), y)
-        "sum": lambda xs, c: sp.Add(*xs) + c,
-        "dot": dot,
-    }
