@@ -26,7 +26,7 @@ import threading
 from typing import Callable, Iterable
 
 from . import ops
-from .backprop import backward, zero_grad
+from .backprop import backward, topological_order, zero_grad
 from .errors import OpError, OperandError, describe, finite_float
 from .ops import Op
 
@@ -225,6 +225,35 @@ class Value:
         """``v.data != 0``, as for a number (and a 0-d tensor)."""
         return self.data != 0.0
 
+    # -- copies and pickles, made without recursion so graphs of any depth work ----------
+    def __copy__(self) -> "Value":
+        """A new node with the same data, grad, label and parents (the graph is shared)."""
+        node = Value(self.data, self.label)
+        node.grad = self.grad
+        node.parents, node.local_grads, node.op_def, node.const = (
+            self.parents, self.local_grads, self.op_def, self.const)
+        return node
+
+    def __deepcopy__(self, memo: dict) -> "Value":
+        for node in topological_order(self):  # parents first, so each copy finds its parents' copies
+            if id(node) not in memo:
+                copy = node.__copy__()
+                copy.parents = tuple(memo[id(p)] for p in node.parents)
+                memo[id(node)] = copy
+        return memo[id(self)]
+
+    def __reduce__(self):
+        # A leaf pickles as its numbers (so leaves shared by several pickled graphs stay shared);
+        # a node as the flat list of the nodes it depends on, parents given by position.
+        if self.op_def is None:
+            return (_leaf, (self.data, self.grad, self.label))
+        order = topological_order(self)
+        position = {node: k for k, node in enumerate(order)}
+        rows = [node if node.op_def is None else
+                (node.data, node.grad, node.label, node.op_def, node.const, node.local_grads,
+                 tuple(position[p] for p in node.parents)) for node in order]
+        return (_graph, (rows,))
+
     def __getattr__(self, name: str):  # only called for names a Value does not have
         hint = _OTHER_ENGINES.get(name)
         if hint:
@@ -239,6 +268,25 @@ _OTHER_ENGINES = {  # names a micrograd Value has, and where glassgrad keeps the
                  "v.local_grads, and autograd.backward(root) loops over autograd.topological_order(root)",
     "_op": "the op is v.op (as written, e.g. '*') and v.op_def (its entry in autograd.ops)",
 }
+
+
+def _leaf(data: float, grad: float, label: str | None) -> Value:
+    leaf = Value(data, label)
+    leaf.grad = grad
+    return leaf
+
+
+def _graph(rows: list) -> Value:
+    """The graph a pickled node depends on, rebuilt from its rows (see Value.__reduce__)."""
+    nodes: list[Value] = []
+    for row in rows:
+        if not isinstance(row, Value):
+            data, grad, label, op_def, const, local_grads, parents = row
+            row = _leaf(data, grad, label)
+            row.parents = tuple(nodes[k] for k in parents)
+            row.local_grads, row.op_def, row.const = tuple(local_grads), op_def, const
+        nodes.append(row)
+    return nodes[-1]
 
 
 # -- making a node ---------------------------------------------------------------------------
@@ -297,10 +345,8 @@ class _InfiniteDerivative(ArithmeticError):
 
 def _op_error(op: Op, operands: tuple, const, cause: BaseException) -> OpError:
     """One clear line: the op, what went wrong, and the expression with its values and labels."""
-    if isinstance(cause, _InfiniteDerivative):
-        reason = "its local derivative is infinite or too large for a float"
-        if op.domain:
-            reason += f" ({op.domain})"
+    if isinstance(cause, _InfiniteDerivative):  # inside the domain, but too steep: log(5e-324)
+        reason = "its local derivative at this input is too large for a float"
     elif isinstance(cause, OverflowError):
         reason = "the result is too large for a float"
     else:

@@ -178,3 +178,41 @@ def test_a_failing_backward_in_one_thread_keeps_another_threads_gradient():
     finally:
         sys.setswitchinterval(old)
     assert shared.grad == 8000.0
+
+
+# -- Python protocols on deep graphs ----------------------------------------------------------------
+
+def deep_graph(depth=100_000):
+    x = Value(2.0, label="x")
+    y = x
+    for _ in range(depth):
+        y = y * 1.0000001 + 0.5
+    return x, (y * x).sigmoid()
+
+
+def test_a_deep_graph_pickles_and_keeps_shared_leaves_shared():
+    import pickle
+
+    x, z = deep_graph()
+    x2, z2 = pickle.loads(pickle.dumps([x, z]))
+    assert z2.data == z.data and z2.op == "σ" and z2.parents[0].parents[1] is x2
+    z.backward()
+    z2.backward()
+    assert x2.grad == x.grad
+
+
+def test_a_deep_graph_deep_copies_and_copies():
+    import copy
+
+    x, z = deep_graph()
+    d = copy.deepcopy(z)
+    assert d is not z and d.data == z.data
+    leaf = ag.topological_order(d)[0]
+    assert leaf is not x and leaf.label == "x"
+    c = copy.copy(z)
+    assert c is not z and c.parents[0] is z.parents[0]
+
+
+def test_a_derivative_too_steep_for_a_float_says_so_not_out_of_domain():
+    with pytest.raises(OpError, match=r"^log: its local derivative at this input is too large"):
+        Value(5e-324).log()
