@@ -1,0 +1,222 @@
+"""Exercises in the notebooks: blanks a learner fills in, checked with a clear right or wrong.
+
+An exercise cell holds a blank, ``___``, where the learner's answer goes, and a check::
+
+    from autograd.tools.lab import ___, check_answer
+    slope = ___                      # the learner writes (f(2 + h) - f(2)) / h here
+    check_answer("slope", slope, expected=4.0, tol=1e-3, hint="rise over run")
+
+* A blank left unfilled prints ``fill in the blank`` (no exception, the notebook goes on).
+* A right answer prints ``✓``; a wrong one ``✗``, both numbers, and the hint.
+* The checks return the answer they checked, so a later cell can use it:
+  ``slope = check_answer("slope", slope, ...)``.
+
+**Solutions, for CI.** A notebook registers its solutions once, in a cell near the top, with
+:func:`solutions`. With the environment variable ``GLASSGRAD_SOLUTIONS=1`` (the test run sets it) a
+check that receives an unfilled blank checks the registered solution instead, so every check in
+every notebook really runs. Without it, the solutions are never used: a learner sees only their own
+answers judged. A solution is a value (a number, a formula string) or a function of no arguments
+returning one, called only when needed (so it may use names the notebook defines later).
+
+>>> check_answer("two plus two", 4, expected=4)
+✓ two plus two: 4 (expected 4)
+4
+>>> bool(___)
+False
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from ..errors import GlassgradError
+from ..value import Value
+
+__all__ = ["Blank", "___", "BlankError", "solutions", "solutions_on", "check_answer",
+           "check_formula", "SOLUTIONS_ENV"]
+
+SOLUTIONS_ENV = "GLASSGRAD_SOLUTIONS"
+_SOLUTIONS: dict[str, Any] = {}
+
+
+class BlankError(GlassgradError, TypeError):
+    """A blank ``___`` was used in a computation before it was filled in."""
+
+
+class Blank:
+    """The blank of an exercise, ``___``: replace it with your answer.
+
+    Computing with a blank raises :class:`BlankError` saying so (not a puzzling ``TypeError``);
+    a check given a blank prints ``fill in the blank``.
+
+    >>> ___ + 1
+    Traceback (most recent call last):
+    ...
+    autograd.tools.lab.BlankError: fill in the blank ___ first: replace it with your answer, then run the cell again
+    """
+
+    _instance: Blank | None = None
+
+    def __new__(cls) -> Blank:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "___"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def _refuse(self, *args: Any, **kwargs: Any):
+        raise BlankError("fill in the blank ___ first: replace it with your answer, then run the cell again")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _refuse
+    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __neg__ = __float__ = _refuse
+    __lt__ = __le__ = __gt__ = __ge__ = __call__ = __getitem__ = __iter__ = _refuse
+
+    def __reduce__(self) -> str:
+        return "___"
+
+
+___ = Blank()
+
+
+def solutions_on() -> bool:
+    """True when ``GLASSGRAD_SOLUTIONS=1``: checks given a blank use the registered solutions."""
+    return os.environ.get(SOLUTIONS_ENV, "") == "1"
+
+
+def solutions(answers: Mapping[str, Any]) -> None:
+    """Register the solutions of a notebook's exercises, by exercise name (see the module doc).
+
+    >>> solutions({"two plus two": 4})
+    """
+    if not isinstance(answers, Mapping):
+        raise TypeError(f"lab.solutions: want a dict of exercise name -> solution, got {type(answers).__name__}")
+    for name in answers:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"lab.solutions: exercise names must be non-empty strings, got {name!r}")
+    _SOLUTIONS.update(answers)
+
+
+def _fill(name: str, got: Any) -> tuple[Any, bool]:
+    """``(answer, filled)``: the learner's answer, or in solutions mode the registered solution."""
+    if not isinstance(got, Blank):
+        return got, True
+    if solutions_on() and name in _SOLUTIONS:
+        solution = _SOLUTIONS[name]
+        return (solution() if callable(solution) else solution), True
+    print(f"✎ {name}: fill in the blank ___ with your answer, then run the cell again")
+    return got, False
+
+
+def _close(got: Any, expected: Any, tol: float) -> bool:
+    if isinstance(expected, (int, float)) and not isinstance(expected, bool):
+        if isinstance(got, Value):
+            got = got.data
+        if isinstance(got, bool) or not isinstance(got, (int, float)):
+            return False
+        return math.isclose(float(got), float(expected), rel_tol=tol, abs_tol=tol)
+    if isinstance(expected, Sequence) and not isinstance(expected, str):
+        if isinstance(got, str) or not isinstance(got, Iterable):
+            return False
+        got = list(got)
+        return len(got) == len(expected) and all(_close(g, e, tol) for g, e in zip(got, expected))
+    return got == expected
+
+
+def _show(x: Any) -> str:
+    if isinstance(x, Value):
+        x = x.data
+    if isinstance(x, float):
+        return f"{x:.6g}"
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(_show(v) for v in x) + "]"
+    return repr(x) if isinstance(x, str) else str(x)
+
+
+def check_answer(name: str, got: Any, expected: Any, tol: float = 1e-6, hint: str = "") -> Any:
+    """Compare an answer with the expected one and print ``✓`` or ``✗`` (with ``hint`` when wrong).
+
+    Numbers (or Values) match within ``tol``, absolute or relative; lists and tuples element by
+    element; anything else by ``==``. Returns the answer checked (the solution, in solutions
+    mode, for a blank); a blank left unfilled prints ``fill in the blank`` and is returned as is.
+
+    >>> check_answer("slope of x*x at 3", 5.9, expected=6.0, tol=1e-3, hint="2x")
+    ✗ slope of x*x at 3: 5.9, expected 6
+      hint: 2x
+    5.9
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"check_answer: name must be a non-empty string, got {name!r}")
+    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
+        raise ValueError(f"check_answer: tol must be a number >= 0, got {tol!r}")
+    got, filled = _fill(name, got)
+    if not filled:
+        return got
+    if _close(got, expected, tol):
+        print(f"✓ {name}: {_show(got)} (expected {_show(expected)})")
+    else:
+        print(f"✗ {name}: {_show(got)}, expected {_show(expected)}")
+        if hint:
+            print(f"  hint: {hint}")
+    return got
+
+
+def _expand(template: str, index: Mapping[str, int]) -> str:
+    for key, k in index.items():
+        template = template.replace("{" + key + "}", str(k))
+    return template
+
+
+def check_formula(name: str, formula: Any, roots: Mapping[str, Value], wrt: str,
+                  over: Mapping[str, Iterable[int]] | None = None, hint: str = "") -> Any:
+    """Check a hand formula for d root / d ``wrt`` on every graph in ``roots`` (e.g. one sample with
+    y = 0 and one with y = 1), with :func:`autograd.check_formula`; print one line per graph.
+
+    ``over`` repeats the check for indices: with ``over={"j": range(3)}``, ``{j}`` in ``wrt`` and
+    in the formula stands for 0, 1 and 2 (``"h[{j}] * (yhat - y)"``). Returns the formula checked.
+
+    >>> from autograd import Value
+    >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
+    >>> check_formula("dy/dx", "2 * x", {"x = 3": y}, "x")
+    ✓ dy/dx (x = 3): 2 * x = 6, engine 6
+    '2 * x'
+    """
+    from .checking import check_formula as engine_check
+
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"lab.check_formula: name must be a non-empty string, got {name!r}")
+    if not isinstance(roots, Mapping) or not roots:
+        raise TypeError(f"lab.check_formula: roots must be a non-empty dict of name -> Value, got {roots!r}")
+    formula, filled = _fill(name, formula)
+    if not filled:
+        return formula
+    if not isinstance(formula, str):
+        print(f"✗ {name}: the answer must be a formula in quotes, a string like \"yhat - y\"; "
+              f"got {type(formula).__name__} {formula!r}")
+        return formula
+    indices: list[dict[str, int]] = [{}]
+    for key, values in (over or {}).items():
+        indices = [{**ix, key: k} for ix in indices for k in values]
+    wrong = 0
+    for ix in indices:
+        for sample, root in roots.items():
+            written, target = _expand(formula, ix), _expand(wrt, ix)
+            head = " ".join([name, *(f"{k}={v}" for k, v in ix.items()), f"({sample})"])
+            try:
+                result = engine_check(root, target, written, raise_on_mismatch=False)
+            except GlassgradError as error:
+                print(f"✗ {head}: cannot use the formula {written!r}: {error}")
+                wrong += 1
+                continue
+            mark = "✓" if result.ok else "✗"
+            wrong += not result.ok
+            print(f"{mark} {head}: {written} = {result.formula_value:.6g}, engine {result.engine_value:.6g}")
+    if wrong and hint:
+        print(f"  hint: {hint}")
+    return formula
