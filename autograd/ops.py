@@ -17,6 +17,14 @@ tracing, symbolic export and compiling all read these fields; none of them knows
 Templates: ``{0}``, ``{1}`` are the operands, ``{c}`` a folded constant, ``{out}`` the
 node's value, ``{args}`` the operand list of an n-ary op.
 
+``code`` and ``local_code`` are the same two rules as Python expressions, for
+:func:`autograd.compile`, which writes one line of straight-line code per node and per edge.
+They do the same float operations in the same order as ``forward`` and ``local``, so compiled
+code gives the same numbers bit for bit. Names in them (``fsum``, ``exp``, ``log``, ``tanh``,
+``fabs``, ``pow``: math's; ``sigmoid``, ``bce_logits``: this module's) are the compiled code's
+helpers. Where a template depends on the operand count or the constant (``dot``, ``pow_c``),
+the field is a function ``(n_operands, c) -> template(s)``.
+
 Calling convention (:meth:`Op.forward_at`, :meth:`Op.local_at`, :meth:`Op.sympy_at`): a rule
 takes the operands one by one, then the folded constant if the op has one
 (``takes_constant``); an n-ary op (``arity=None``) takes the operand list and its constant.
@@ -81,6 +89,10 @@ class Op:
     saturates: bool = False  # its derivative vanishes for large inputs (sigmoid, tanh)
     blocks: Callable[[float], bool] | None = None  # blocks(x): passes no gradient at input x
     blocks_note: str = ""  # what to say then; {x} is the input
+    # -- the rules as Python expressions, for compiled code (autograd.compile)
+    code: str | Callable = ""  # the value: "{0} * {1}"; or a function (n_operands, c) -> template
+    local_code: tuple[str, ...] | Callable = ()  # each local derivative: ("{1}", "{0}"); or (n, c) -> tuple
+    hides_inf: bool = False  # its value can be finite for an inf or nan operand (relu(-inf) = 0)
 
     def __post_init__(self):
         if not self.latex:
@@ -201,6 +213,24 @@ def _dot_local(xs, c, out):
     return (*xs[n:2 * n], *xs[:n], 1.0) if len(xs) % 2 else (*xs[n:], *xs[:n])
 
 
+def _dot_code(n: int, c) -> str:
+    """fsum([w0 * x0, w1 * x1, ...]) [+ bias] + c, as _dot_forward computes it."""
+    k = n // 2
+    products = ", ".join(f"{{{i}}} * {{{k + i}}}" for i in range(k))
+    return f"fsum([{products}])" + (f" + {{{n - 1}}}" if n % 2 else "") + " + {c}"
+
+
+def _dot_local_code(n: int, c) -> tuple[str, ...]:
+    """x_i for w_i, w_i for x_i, 1.0 for the bias, as _dot_local gives them."""
+    k = n // 2
+    bias = ("1.0",) if n % 2 else ()
+    return (*(f"{{{k + i}}}" for i in range(k)), *(f"{{{i}}}" for i in range(k)), *bias)
+
+
+def _pow_c_local_code(n: int, c: float) -> tuple[str, ...]:
+    return ("0.0",) if c == 0.0 else ("{c} * {0} ** ({c} - 1.0)",)  # c = 1 gives 1.0 * x ** 0.0 = 1.0
+
+
 def _dot_sympy(sp, xs, c):
     n = len(xs) // 2
     return sp.Add(*(w * x for w, x in zip(xs[:n], xs[n:2 * n])), *xs[2 * n:]) + c
@@ -213,19 +243,22 @@ add = Op(name="add", arity=2,
          forward=lambda a, b: a + b,
          local=lambda a, b, out: (1.0, 1.0),
          symbol="+", text="{0} + {1}", rule_text=("1", "1"),
-         sympy=lambda sp, a, b: a + b)
+         sympy=lambda sp, a, b: a + b,
+         code="{0} + {1}", local_code=("1.0", "1.0"))
 
 sub = Op(name="sub", arity=2,
          forward=lambda a, b: a - b,
          local=lambda a, b, out: (1.0, -1.0),
          symbol="-", text="{0} - {1}", rule_text=("1", "-1"),
-         sympy=lambda sp, a, b: a - b)
+         sympy=lambda sp, a, b: a - b,
+         code="{0} - {1}", local_code=("1.0", "-1.0"))
 
 mul = Op(name="mul", arity=2,
          forward=lambda a, b: a * b,
          local=lambda a, b, out: (b, a),
          symbol="*", text="{0} * {1}", latex="{0} \\cdot {1}", rule_text=("{1}", "{0}"),
-         sympy=lambda sp, a, b: a * b)
+         sympy=lambda sp, a, b: a * b,
+         code="{0} * {1}", local_code=("{1}", "{0}"))
 
 # d(a/b)/db = -a/b**2 is written -out/b: differentiating it again does not square b again
 div = Op(name="div", arity=2,
@@ -234,7 +267,8 @@ div = Op(name="div", arity=2,
          symbol="/", text="{0} / {1}", latex="\\frac{{{0}}}{{{1}}}",
          rule_text=("1/{1}", "-{out}/{1}"), rule_latex=("\\frac{{1}}{{{1}}}", "-\\frac{{{out}}}{{{1}}}"),
          sympy=lambda sp, a, b: a / b,
-         domain="the divisor must not be 0")
+         domain="the divisor must not be 0",
+         code="{0} / {1}", local_code=("1.0 / {1}", "-{out} / {1}"), hides_inf=True)
 
 # math.pow, not **: it raises for (-8) ** 0.5 where ** gives a complex number
 pow = Op(name="pow", arity=2,  # noqa: A001 - the op's name
@@ -244,7 +278,8 @@ pow = Op(name="pow", arity=2,  # noqa: A001 - the op's name
          rule_text=("{1} * {0}**({1} - 1)", "{0}**{1} * log({0})"),
          rule_latex=("{1} {{{0}}}^{{{1} - 1}}", "{{{0}}}^{{{1}}} \\ln {0}"),
          sympy=lambda sp, a, b: a ** b,
-         domain="a ** b with b a Value needs a base a > 0 (d/db = a**b * log(a))")
+         domain="a ** b with b a Value needs a base a > 0 (d/db = a**b * log(a))",
+         code="pow({0}, {1})", local_code=("{1} * {0} ** ({1} - 1.0)", "{out} * log({0})"), hides_inf=True)
 
 # A Value and a plain number c, folded into the node.
 
@@ -252,25 +287,29 @@ add_c = Op(name="add_c", arity=1, takes_constant=True,
            forward=lambda x, c: x + c,
            local=lambda x, c, out: (1.0,),
            symbol="+", text="{0} + {c}", rule_text=("1",),
-           sympy=lambda sp, x, c: x + c)
+           sympy=lambda sp, x, c: x + c,
+           code="{0} + {c}", local_code=("1.0",))
 
 sub_c = Op(name="sub_c", arity=1, takes_constant=True,
            forward=lambda x, c: x - c,
            local=lambda x, c, out: (1.0,),
            symbol="-", text="{0} - {c}", rule_text=("1",),
-           sympy=lambda sp, x, c: x - c)
+           sympy=lambda sp, x, c: x - c,
+           code="{0} - {c}", local_code=("1.0",))
 
 rsub_c = Op(name="rsub_c", arity=1, takes_constant=True, constant_first=True,
             forward=lambda x, c: c - x,
             local=lambda x, c, out: (-1.0,),
             symbol="-", text="{c} - {0}", rule_text=("-1",),
-            sympy=lambda sp, x, c: c - x)
+            sympy=lambda sp, x, c: c - x,
+            code="{c} - {0}", local_code=("-1.0",))
 
 mul_c = Op(name="mul_c", arity=1, takes_constant=True,
            forward=lambda x, c: x * c,
            local=lambda x, c, out: (c,),
            symbol="*", text="{0} * {c}", latex="{c} \\cdot {0}", rule_text=("{c}",),
-           sympy=lambda sp, x, c: x * c)
+           sympy=lambda sp, x, c: x * c,
+           code="{0} * {c}", local_code=("{c}",))
 
 div_c = Op(name="div_c", arity=1, takes_constant=True,
            forward=lambda x, c: x / c,
@@ -278,7 +317,8 @@ div_c = Op(name="div_c", arity=1, takes_constant=True,
            symbol="/", text="{0} / {c}", latex="\\frac{{{0}}}{{{c}}}",
            rule_text=("1/{c}",), rule_latex=("\\frac{{1}}{{{c}}}",),
            sympy=lambda sp, x, c: x / c,
-           domain="the divisor must not be 0")
+           domain="the divisor must not be 0",
+           code="{0} / {c}", local_code=("1.0 / {c}",))
 
 rdiv_c = Op(name="rdiv_c", arity=1, takes_constant=True, constant_first=True,
             forward=lambda x, c: c / x,
@@ -286,7 +326,8 @@ rdiv_c = Op(name="rdiv_c", arity=1, takes_constant=True, constant_first=True,
             symbol="/", text="{c} / {0}", latex="\\frac{{{c}}}{{{0}}}",
             rule_text=("-{out}/{0}",), rule_latex=("-\\frac{{{out}}}{{{0}}}",),
             sympy=lambda sp, x, c: c / x,
-            domain="the divisor must not be 0")
+            domain="the divisor must not be 0",
+            code="{c} / {0}", local_code=("-{out} / {0}",), hides_inf=True)
 
 pow_c = Op(name="pow_c", arity=1, takes_constant=True,
            forward=math.pow,
@@ -295,7 +336,8 @@ pow_c = Op(name="pow_c", arity=1, takes_constant=True,
            rule_text=("{c} * {0}**({c} - 1)",), rule_latex=("{c} {{{0}}}^{{{c} - 1}}",),
            sympy=lambda sp, x, c: x ** c,
            domain="x ** c needs x > 0 when c is not an integer, and x != 0 when c < 1 "
-                  "(a complex result, a division by zero or an infinite derivative)")
+                  "(a complex result, a division by zero or an infinite derivative)",
+           code="pow({0}, {c})", local_code=_pow_c_local_code, hides_inf=True)
 
 rpow_c = Op(name="rpow_c", arity=1, takes_constant=True, constant_first=True,
             forward=lambda x, c: math.pow(c, x),
@@ -303,7 +345,8 @@ rpow_c = Op(name="rpow_c", arity=1, takes_constant=True, constant_first=True,
             symbol="**", text="{c} ** {0}", latex="{{{c}}}^{{{0}}}",
             rule_text=("{c}**{0} * log({c})",), rule_latex=("{{{c}}}^{{{0}}} \\ln {c}",),
             sympy=lambda sp, x, c: c ** x,
-            domain="c ** x with x a Value needs a base c > 0")
+            domain="c ** x with x a Value needs a base c > 0",
+            code="pow({c}, {0})", local_code=("{out} * log({c})",), hides_inf=True)
 
 # BCE of sigmoid(z) against the label y, fused: s(z)(1-s(z)) * (s(z)-y)/(s(z)(1-s(z))) cancels
 bce_logits = Op(name="bce_logits", arity=1, takes_constant=True,
@@ -311,7 +354,8 @@ bce_logits = Op(name="bce_logits", arity=1, takes_constant=True,
                 local=lambda z, y, out: (_sigmoid(z) - y,),
                 symbol="BCE", text="bce_with_logits({0}, {c})", latex="\\mathrm{{BCE}}(\\sigma({0}), {c})",
                 rule_text=("sigmoid({0}) - {c}",), rule_latex=("\\sigma({0}) - {c}",),
-                sympy=lambda sp, z, y: sp.log(1 + sp.exp(z)) - y * z)
+                sympy=lambda sp, z, y: sp.log(1 + sp.exp(z)) - y * z,
+                code="bce_logits({0}, {c})", local_code=("(sigmoid({0}) - {c})",))
 
 # One Value.
 
@@ -319,28 +363,32 @@ neg = Op(name="neg", arity=1,
          forward=lambda x: -x,
          local=lambda x, out: (-1.0,),
          symbol="neg", text="-{0}", rule_text=("-1",),
-         sympy=lambda sp, x: -x)
+         sympy=lambda sp, x: -x,
+         code="-{0}", local_code=("-1.0",))
 
 exp = Op(name="exp", arity=1,
          forward=math.exp,
          local=lambda x, out: (out,),
          symbol="exp", text="exp({0})", latex="e^{{{0}}}", rule_text=("exp({0})",), rule_latex=("e^{{{0}}}",),
          sympy=lambda sp, x: sp.exp(x),
-         domain="exp(x) overflows a float for x > 709.78")
+         domain="exp(x) overflows a float for x > 709.78",
+         code="exp({0})", local_code=("{out}",), hides_inf=True)
 
 log = Op(name="log", arity=1,
          forward=math.log,
          local=lambda x, out: (1.0 / x,),
          symbol="log", text="log({0})", latex="\\ln {0}", rule_text=("1/{0}",), rule_latex=("\\frac{{1}}{{{0}}}",),
          sympy=lambda sp, x: sp.log(x),
-         domain="log needs an input > 0")
+         domain="log needs an input > 0",
+         code="log({0})", local_code=("1.0 / {0}",))
 
 sigmoid = Op(name="sigmoid", arity=1,
              forward=sigmoid_float,
              local=lambda x, out: (out * (1.0 - out),),
              symbol="σ", text="sigmoid({0})", latex="\\sigma({0})", rule_text=("{out}(1 - {out})",),
              sympy=lambda sp, x: 1 / (1 + sp.exp(-x)),
-             saturates=True)
+             saturates=True,
+             code="sigmoid({0})", local_code=("{out} * (1.0 - {out})",), hides_inf=True)
 
 tanh = Op(name="tanh", arity=1,
           forward=math.tanh,
@@ -348,7 +396,8 @@ tanh = Op(name="tanh", arity=1,
           symbol="tanh", text="tanh({0})", latex="\\tanh {0}", rule_text=("1 - {out}**2",),
           rule_latex=("1 - {out}^2",),
           sympy=lambda sp, x: sp.tanh(x),
-          saturates=True)
+          saturates=True,
+          code="tanh({0})", local_code=("(1.0 - {out} * {out})",), hides_inf=True)
 
 relu = Op(name="relu", arity=1,
           forward=lambda x: x if x > 0.0 else 0.0,
@@ -357,7 +406,8 @@ relu = Op(name="relu", arity=1,
           rule_text=("1 if {0} > 0 else 0",), rule_latex=("\\mathbb{{1}}[{0} > 0]",),
           sympy=lambda sp, x: sp.Piecewise((x, x > 0), (0, True)),
           kinks=(0.0,), kink_note="ReLU'(0) = 0 (as in PyTorch)",
-          blocks=lambda x: x <= 0.0, blocks_note="ReLU is off (input {x:g} <= 0): it passes no gradient")
+          blocks=lambda x: x <= 0.0, blocks_note="ReLU is off (input {x:g} <= 0): it passes no gradient",
+          code="{0} if {0} > 0.0 else 0.0", local_code=("(1.0 if {0} > 0.0 else 0.0)",), hides_inf=True)
 
 abs = Op(name="abs", arity=1,  # noqa: A001 - the op's name
          forward=math.fabs,
@@ -365,7 +415,8 @@ abs = Op(name="abs", arity=1,  # noqa: A001 - the op's name
          symbol="abs", text="abs({0})", latex="|{0}|",
          rule_text=("sign({0})",), rule_latex=("\\operatorname{{sign}}({0})",),
          sympy=lambda sp, x: sp.Abs(x),
-         kinks=(0.0,), kink_note="abs'(0) = 0 (as in PyTorch)")
+         kinks=(0.0,), kink_note="abs'(0) = 0 (as in PyTorch)",
+         code="fabs({0})", local_code=("(1.0 if {0} > 0.0 else -1.0 if {0} < 0.0 else 0.0)",))
 
 step = Op(name="step", arity=1,
           forward=lambda x: 1.0 if x > 0.0 else -1.0,
@@ -374,7 +425,8 @@ step = Op(name="step", arity=1,
           sympy=lambda sp, x: sp.Piecewise((1, x > 0), (-1, True)),
           kinks=(0.0,), kink_note="step(x) = 1 if x > 0 else -1; its derivative is 0 everywhere "
                                   "(undefined at 0, where the engine also uses 0)",
-          blocks=lambda x: True, blocks_note="step has derivative 0 everywhere: no gradient flows through it")
+          blocks=lambda x: True, blocks_note="step has derivative 0 everywhere: no gradient flows through it",
+          code="1.0 if {0} > 0.0 else -1.0", local_code=("0.0",), hides_inf=True)
 
 # Any number of Values (and a folded constant c, 0 when there is none).
 
@@ -382,14 +434,16 @@ sum = Op(name="sum", arity=None,  # noqa: A001 - the op's name
          forward=lambda xs, c: math.fsum(xs) + c,
          local=lambda xs, c, out: (1.0,) * len(xs),
          symbol="Σ", text="sum({args})", latex="\\sum_i {args}", rule_text=("1",),
-         sympy=lambda sp, xs, c: sp.Add(*xs) + c)
+         sympy=lambda sp, xs, c: sp.Add(*xs) + c,
+         code="fsum([{args}]) + {c}", local_code=lambda n, c: ("1.0",) * n)
 
 dot = Op(name="dot", arity=None,
          forward=_dot_forward,
          local=_dot_local,
          symbol="dot", text="dot({args})", latex="\\sum_i w_i x_i",
          rule_text=("x_i for w_i, w_i for x_i, 1 for the bias",), rule_latex=("x_i,\\ w_i,\\ 1",),
-         sympy=_dot_sympy)
+         sympy=_dot_sympy,
+         code=_dot_code, local_code=_dot_local_code)
 
 
 OPS: dict[str, Op] = {op.name: op for op in (
