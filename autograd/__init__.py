@@ -32,6 +32,7 @@ _TOOLS = {
     "parse": "expression", "build": "expression", "Expr": "expression",
     "to_sympy": "symbolic",
     "diagnose": "diagnostics",
+    "check_engine": "engine_check", "EngineCheck": "engine_check",
 }
 
 # What `from autograd import *` gives. autograd.sum is left out on purpose: it would replace
