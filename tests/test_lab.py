@@ -38,7 +38,7 @@ def test_blank_is_one_falsy_sentinel_that_refuses_arithmetic():
 
 def test_unfilled_blank_says_fill_in_and_never_uses_the_solution(no_solutions, capsys):
     lab.solutions({"t-unfilled": 4.0})
-    assert check_answer("t-unfilled", ___, expected=4.0) is ___
+    check_answer("t-unfilled", ___, expected=4.0)
     out = capsys.readouterr().out
     assert "✎ t-unfilled: fill in the blank ___" in out and "✓" not in out
 
@@ -47,14 +47,14 @@ def test_solutions_mode_checks_the_registered_solution(with_solutions, capsys):
     calls = []
     lab.solutions({"t-lazy": lambda: calls.append(1) or 6.0})
     assert calls == []                                   # called only when a blank needs it
-    assert check_answer("t-lazy", ___, expected=6.0) == 6.0
+    check_answer("t-lazy", ___, expected=6.0)
     assert calls == [1]
     assert capsys.readouterr().out == "✓ t-lazy: 6 (expected 6)\n"
 
 
 def test_solutions_mode_keeps_a_filled_answer(with_solutions, capsys):
     lab.solutions({"t-filled": 6.0})
-    assert check_answer("t-filled", 5.0, expected=6.0, hint="twice x") == 5.0
+    check_answer("t-filled", 5.0, expected=6.0, hint="twice x")
     assert capsys.readouterr().out == "✗ t-filled: 5, expected 6\n  hint: twice x\n"
 
 
@@ -87,7 +87,7 @@ def test_bad_names_are_refused():
 
 def test_formula_checked_on_both_samples(no_solutions, capsys):
     roots = {"y = 0": course_sample(0.0), "y = 1": course_sample(1.0)}
-    assert lab.check_formula("step 2", "h * (yhat - y)", roots, "w") == "h * (yhat - y)"
+    lab.check_formula("step 2", "h * (yhat - y)", roots, "w")
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 2 and all(line.startswith("✓ step 2 (y = ") for line in out)
 
@@ -122,8 +122,8 @@ def test_formula_blank_in_both_modes(monkeypatch, capsys):
     s = Value(2.0, label="a") * 3; s.label = "s"
     lab.solutions({"t-formula": "3"})
     monkeypatch.delenv(lab.SOLUTIONS_ENV, raising=False)
-    assert lab.check_formula("t-formula", ___, {"one": s}, "a") is ___
+    lab.check_formula("t-formula", ___, {"one": s}, "a")
     monkeypatch.setenv(lab.SOLUTIONS_ENV, "1")
-    assert lab.check_formula("t-formula", ___, {"one": s}, "a") == "3"
+    lab.check_formula("t-formula", ___, {"one": s}, "a")
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("✎ t-formula: fill in the blank") and out[1].startswith("✓ t-formula (one)")

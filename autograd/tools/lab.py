@@ -8,8 +8,7 @@ An exercise cell holds a blank, ``___``, where the learner's answer goes, and a 
 
 * A blank left unfilled prints ``fill in the blank`` (no exception, the notebook goes on).
 * A right answer prints ``✓``; a wrong one ``✗``, both numbers, and the hint.
-* The checks return the answer they checked, so a later cell can use it:
-  ``slope = check_answer("slope", slope, ...)``.
+* The checks print and return ``None``, so a notebook cell shows only the verdict.
 
 **Solutions, for CI.** A notebook registers its solutions once, in a cell near the top, with
 :func:`solutions`. With the environment variable ``GLASSGRAD_SOLUTIONS=1`` (the test run sets it) a
@@ -20,7 +19,6 @@ returning one, called only when needed (so it may use names the notebook defines
 
 >>> check_answer("two plus two", 4, expected=4)
 ✓ two plus two: 4 (expected 4)
-4
 >>> bool(___)
 False
 """
@@ -139,17 +137,16 @@ def _show(x: Any) -> str:
     return repr(x) if isinstance(x, str) else str(x)
 
 
-def check_answer(name: str, got: Any, expected: Any, tol: float = 1e-6, hint: str = "") -> Any:
+def check_answer(name: str, got: Any, expected: Any, tol: float = 1e-6, hint: str = "") -> None:
     """Compare an answer with the expected one and print ``✓`` or ``✗`` (with ``hint`` when wrong).
 
     Numbers (or Values) match within ``tol``, absolute or relative; lists and tuples element by
-    element; anything else by ``==``. Returns the answer checked (the solution, in solutions
-    mode, for a blank); a blank left unfilled prints ``fill in the blank`` and is returned as is.
+    element; anything else by ``==``. A blank left unfilled prints ``fill in the blank``; in
+    solutions mode the registered solution is checked in its place.
 
     >>> check_answer("slope of x*x at 3", 5.9, expected=6.0, tol=1e-3, hint="2x")
     ✗ slope of x*x at 3: 5.9, expected 6
       hint: 2x
-    5.9
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"check_answer: name must be a non-empty string, got {name!r}")
@@ -157,14 +154,13 @@ def check_answer(name: str, got: Any, expected: Any, tol: float = 1e-6, hint: st
         raise ValueError(f"check_answer: tol must be a number >= 0, got {tol!r}")
     got, filled = _fill(name, got)
     if not filled:
-        return got
+        return
     if _close(got, expected, tol):
         print(f"✓ {name}: {_show(got)} (expected {_show(expected)})")
     else:
         print(f"✗ {name}: {_show(got)}, expected {_show(expected)}")
         if hint:
             print(f"  hint: {hint}")
-    return got
 
 
 def _expand(template: str, index: Mapping[str, int]) -> str:
@@ -174,18 +170,17 @@ def _expand(template: str, index: Mapping[str, int]) -> str:
 
 
 def check_formula(name: str, formula: Any, roots: Mapping[str, Value], wrt: str,
-                  over: Mapping[str, Iterable[int]] | None = None, hint: str = "") -> Any:
+                  over: Mapping[str, Iterable[int]] | None = None, hint: str = "") -> None:
     """Check a hand formula for d root / d ``wrt`` on every graph in ``roots`` (e.g. one sample with
     y = 0 and one with y = 1), with :func:`autograd.check_formula`; print one line per graph.
 
     ``over`` repeats the check for indices: with ``over={"j": range(3)}``, ``{j}`` in ``wrt`` and
-    in the formula stands for 0, 1 and 2 (``"h[{j}] * (yhat - y)"``). Returns the formula checked.
+    in the formula stands for 0, 1 and 2 (``"h[{j}] * (yhat - y)"``).
 
     >>> from autograd import Value
     >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
     >>> check_formula("dy/dx", "2 * x", {"x = 3": y}, "x")
     ✓ dy/dx (x = 3): 2 * x = 6, engine 6
-    '2 * x'
     """
     from .checking import check_formula as engine_check
 
@@ -195,11 +190,11 @@ def check_formula(name: str, formula: Any, roots: Mapping[str, Value], wrt: str,
         raise TypeError(f"lab.check_formula: roots must be a non-empty dict of name -> Value, got {roots!r}")
     formula, filled = _fill(name, formula)
     if not filled:
-        return formula
+        return
     if not isinstance(formula, str):
         print(f"✗ {name}: the answer must be a formula in quotes, a string like \"yhat - y\"; "
               f"got {type(formula).__name__} {formula!r}")
-        return formula
+        return
     indices: list[dict[str, int]] = [{}]
     for key, values in (over or {}).items():
         indices = [{**ix, key: k} for ix in indices for k in values]
@@ -219,4 +214,3 @@ def check_formula(name: str, formula: Any, roots: Mapping[str, Value], wrt: str,
             print(f"{mark} {head}: {written} = {result.formula_value:.6g}, engine {result.engine_value:.6g}")
     if wrong and hint:
         print(f"  hint: {hint}")
-    return formula
