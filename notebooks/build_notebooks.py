@@ -3,7 +3,9 @@
     python notebooks/build_notebooks.py           # every notebook in this folder
     python notebooks/build_notebooks.py 03 04     # the notebooks whose names start so
 
-Each notebook runs in a fresh ``python3`` kernel, as CI's ``pytest --nbmake`` runs it. Then:
+Each notebook runs in a fresh ``python3`` kernel, as CI's ``pytest --nbmake`` runs it, with
+``GLASSGRAD_SOLUTIONS=1``: every exercise blank ``___`` left unfilled is checked with its solution
+(:mod:`autograd.tools.lab`), so the saved outputs show every check run. Then:
 
 * every widget output (the trace stepper, the progress bar of ``nn.fit``) gets a static
   fallback, ``text/html`` and ``text/plain`` made from the widget's saved state, so a viewer
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import sys
 import time
@@ -153,6 +156,7 @@ def build(path: Path) -> float:
             cell.outputs, cell.execution_count = [], None
         cell.metadata.pop("execution", None)
     nb.metadata.pop("widgets", None)
+    os.environ["GLASSGRAD_SOLUTIONS"] = "1"  # the kernel inherits it: blanks use the solutions
     start = time.perf_counter()
     NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=True,
                    record_timing=False, resources={"metadata": {"path": str(path.parent)}}).execute()
