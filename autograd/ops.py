@@ -192,11 +192,6 @@ def _pow_c_local(x, c: float, out):
     return (c * x ** (c - 1.0),)
 
 
-def _sign(x) -> float:
-    x = _data(x)
-    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
-
-
 # dot's operands are (*w, *x) or (*w, *x, bias): w and x have the same length (dot checks),
 # so an odd count means a bias.
 
@@ -401,7 +396,7 @@ tanh = Op(name="tanh", arity=1,
 
 relu = Op(name="relu", arity=1,
           forward=lambda x: x if x > 0.0 else 0.0,
-          local=lambda x, out: (1.0 if _data(x) > 0.0 else 0.0,),
+          local=lambda x, out: (1.0,) if _data(x) > 0.0 else (0.0,),
           symbol="ReLU", text="relu({0})", latex="\\mathrm{{ReLU}}({0})",
           rule_text=("1 if {0} > 0 else 0",), rule_latex=("\\mathbb{{1}}[{0} > 0]",),
           sympy=lambda sp, x: sp.Piecewise((x, x > 0), (0, True)),
@@ -411,7 +406,7 @@ relu = Op(name="relu", arity=1,
 
 abs = Op(name="abs", arity=1,  # noqa: A001 - the op's name
          forward=math.fabs,
-         local=lambda x, out: (_sign(x),),
+         local=lambda x, out: (1.0,) if _data(x) > 0.0 else (-1.0,) if _data(x) < 0.0 else (0.0,),
          symbol="abs", text="abs({0})", latex="|{0}|",
          rule_text=("sign({0})",), rule_latex=("\\operatorname{{sign}}({0})",),
          sympy=lambda sp, x: sp.Abs(x),

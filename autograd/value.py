@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import numbers
 import threading
 from typing import Callable, Iterable
@@ -75,7 +76,9 @@ class Value:
 
     @data.setter
     def data(self, x: Number) -> None:
-        self._data = finite_float(x, "Value", "data")
+        if type(x) is not float or not math.isfinite(x):  # convert it, or say why it cannot be
+            x = finite_float(x, "Value", "data")
+        self._data = x
 
     @property
     def grad(self) -> float:
@@ -84,7 +87,9 @@ class Value:
 
     @grad.setter
     def grad(self, g: Number) -> None:
-        self._grad = finite_float(g, "Value", "grad")
+        if type(g) is not float or not math.isfinite(g):
+            g = finite_float(g, "Value", "grad")
+        self._grad = g
 
     # -- the ops: each makes a node from its entry in autograd.ops ----------------------
     def __add__(self, other):
@@ -300,17 +305,17 @@ def apply(op: Op, *operands: Value, const: float | None = None) -> Value:
     >>> z.data, z.local_grads
     (10.0, (5.0, 2.0))
     """
-    datas = [x.data for x in operands]
+    args = op.arguments([x.data for x in operands], const)  # what the op's rules take
     try:
-        out = op.forward_at(datas, const)
-        if not _is_finite(out):
+        out = op.forward(*args)
+        if not math.isfinite(out):
             raise OverflowError(out)
-        if not is_grad_enabled():  # no graph: the result is a plain leaf
+        if _mode.off:  # inside no_grad: no graph, the result is a plain leaf
             return Value(out)
-        local_grads = op.local_at(datas, const, out)
+        local_grads = op.local(*args, out)
     except (ArithmeticError, ValueError) as e:
         raise _op_error(op, operands, const, e) from None
-    if not all(map(_is_finite, local_grads)):
+    if not all(map(math.isfinite, local_grads)):
         raise _op_error(op, operands, const, _InfiniteDerivative())
     node = Value(out)
     node.parents = operands
@@ -333,10 +338,6 @@ def _constant(x, op: Op) -> float:
 
 def _compared(other) -> float:
     return other.data if isinstance(other, Value) else finite_float(other, "comparison")
-
-
-def _is_finite(x: float) -> bool:
-    return x - x == 0.0  # False for inf and nan (and faster than math.isfinite)
 
 
 class _InfiniteDerivative(ArithmeticError):
