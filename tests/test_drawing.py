@@ -197,18 +197,18 @@ def test_tooltips_spell_out_formulas_and_derivative_rules_in_explains_notation()
     assert dot.edge("e5_0")[2]["tooltip"] == "∂y/∂(w * x + b) = y(1 - y) = 0.25"
     assert "∂y/∂(w * x + b) = " in ag.explain(y.parents[0], y).text   # the same words as explain
     xs = [Value(float(k), label=f"x{k}") for k in range(6)]
-    s = ag.dot(xs, xs[::-1]) * 2; s.label = "s"                 # a long operand list, and a node named n6
+    s = ag.dot(xs, xs[::-1]) * 2; s.label = "s"                 # a long operand list, and a node named t1
     dot = Dot(ag.draw(s).source)
-    assert dot.nodes["o6"]["tooltip"] == "n6 = dot(x0, x1, x2, x3, ...) = 20"
-    assert dot.nodes["o7"]["tooltip"] == "s = n6 * 2 = 40"
-    assert dot.edge("e6_1")[2]["tooltip"] == "∂n6/∂x1 = x4 = 4"          # dot's rule: the partner's name
+    assert dot.nodes["o6"]["tooltip"] == "t1 = dot(x0, x1, x2, x3, ...) = 20"
+    assert dot.nodes["o7"]["tooltip"] == "s = t1 * 2 = 40"
+    assert dot.edge("e6_1")[2]["tooltip"] == "∂t1/∂x1 = x4 = 4"          # dot's rule: the partner's name
 
 
-def test_a_part_of_a_graph_names_what_it_leaves_out_by_position():
+def test_a_part_of_a_graph_names_what_it_leaves_out_with_generated_names():
     w, x, b, y = sigmoid_neuron()
     dot = Dot(ag.draw(y, start=b).source)
-    assert dot.nodes["o4"]["tooltip"] == "n4 = n2 + b = 0\\n1 operand(s) not drawn"
-    assert dot.edge("e5_0")[2]["tooltip"] == "∂y/∂n4 = y(1 - y) = 0.25"
+    assert dot.nodes["o4"]["tooltip"] == "t2 = t1 + b = 0\\n1 operand(s) not drawn"
+    assert dot.edge("e5_0")[2]["tooltip"] == "∂y/∂t2 = y(1 - y) = 0.25"
 
 
 def test_colours_tell_inputs_parameters_constants_and_output_apart():

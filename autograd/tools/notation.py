@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from ..value import Value
 from .markup import latex_text
@@ -25,15 +25,16 @@ __all__ = ["Notation"]
 class Notation:
     """How the nodes of one graph are written: a name per node, op expressions and local rules.
 
-    A node is named by its label (or by ``names``); an unlabelled leaf by its number (a
-    constant); an unlabelled op node by its expression over its parents' names while that
-    stays short (``w * x``), otherwise ``n7`` (its position in the topological order). Label
-    your nodes for the clearest explanations.
+    A node is named by its label (or by ``names``). An unlabelled node gets a short
+    generated name, listed by :meth:`legend`: a leaf a letter (``a``, ``b``, ... skipping the
+    names labels use), an op node its expression over its parents' names while that stays
+    short (``w * x``), otherwise ``t1``, ``t2``, ... in topological order. So no node is ever
+    named by a bare number ("Chain rule at 2"). Label your nodes for the clearest explanations.
 
     ``order`` holds the nodes in topological order, or maps each node to its position in
-    it: then only those nodes are named (a node whose operands are not among them is
-    ``n7``), as ``draw(start=...)`` does for part of a graph. ``max_operands`` shortens the
-    operand list of an n-ary op (``sum``, ``dot``) in expressions to that many and "...".
+    it: then only those nodes are named (a node whose operands are not among them gets a
+    ``t`` name), as ``draw(start=...)`` does for part of a graph. ``max_operands`` shortens
+    the operand list of an n-ary op (``sum``, ``dot``) in expressions to that many and "...".
 
     >>> from autograd import Value, topological_order
     >>> w, x = Value(0.5, label="w"), Value(2.0, label="x")
@@ -44,7 +45,11 @@ class Notation:
     >>> Notation(topological_order(y), names={w: "weight"})[y]
     'tanh(weight * x)'
     >>> Notation({y: 3, y.parents[0]: 2})[y.parents[0]]     # its operands w, x are not named here
-    'n2'
+    't1'
+    >>> u = Value(2.0) * w                                  # an unlabelled leaf is a letter
+    >>> n = Notation(topological_order(u))
+    >>> n.name(u), n.is_generated(u.parents[0]), n.legend(topological_order(u))
+    ('a * w', True, ['a = 2 (unlabelled input)'])
     """
 
     def __init__(self, order: Iterable[Value] | Mapping[Value, int], number_format: str = ".4g",
@@ -55,28 +60,60 @@ class Notation:
         self.text: dict = {}
         self.latex: dict = {}
         self._composite: dict = {}  # node named by an expression -> its precedence (see _precedence)
-        self._generated: set = set()  # nodes named n7: no expression is built on them
+        self._generated: dict = {}  # node -> "leaf" or "op": named a, b, ... or t1, t2, ...
         numbered = (sorted(order.items(), key=lambda item: item[1]) if isinstance(order, Mapping)
                     else zip(order, itertools.count()))
-        for node, k in numbered:
-            label = names.get(node) if names else None
+        numbered = [(node, names.get(node) if names else None) for node, _ in numbered]
+        taken = {label or node.label for node, label in numbered} - {None, ""}
+        letters, n_ops = _fresh_letters(taken), 0
+        for node, label in numbered:
             label = label or node.label
             if label:
                 self.text[node], self.latex[node] = label, _latex_label(label)
             elif not node.parents:
-                self.text[node] = self.latex[node] = self.number(node.data)
-            elif (all(p in self.text and p not in self._generated for p in node.parents)
+                self.text[node] = self.latex[node] = next(letters)
+                self._generated[node] = "leaf"
+            elif (all(p in self.text and self._generated.get(p) != "op" for p in node.parents)
                   and (max_operands is None or len(node.parents) <= max_operands)
                   and len(expr := self.expression(node)) <= max_name):
                 self.text[node], self.latex[node] = expr, self.expression(node, latex=True)
                 self._composite[node] = 1 if node.op_def.arity is None and node.const \
                     else _precedence(node.op_def.text)
             else:
-                self.text[node], self.latex[node] = f"n{k}", f"n_{{{k}}}"
-                self._generated.add(node)
+                n_ops += 1
+                while f"t{n_ops}" in taken:
+                    n_ops += 1
+                self.text[node], self.latex[node] = f"t{n_ops}", f"t_{{{n_ops}}}"
+                self._generated[node] = "op"
 
     def __getitem__(self, node: Value) -> str:
         return self.text[node]
+
+    def name(self, node: Value) -> str:
+        """``node``'s name: its label, a short expression (``w * x``), or a generated ``a`` / ``t1``."""
+        return self.text[node]
+
+    def is_generated(self, node: Value) -> bool:
+        """True when ``node``'s name was made up here (``a``, ``t1``): a text using it should
+        say what it stands for (see :meth:`legend`)."""
+        return node in self._generated
+
+    @property
+    def generated(self) -> frozenset:
+        """The nodes whose names were made up here."""
+        return frozenset(self._generated)
+
+    def legend(self, nodes: Iterable[Value]) -> list[str]:
+        """What each generated name among ``nodes`` stands for, one line each, in the order
+        given (each node once): ``a = 2 (unlabelled input)``, ``t1 = w * x (unlabelled)``."""
+        lines = []
+        for node in dict.fromkeys(nodes):
+            kind = self._generated.get(node)
+            if kind == "leaf":
+                lines.append(f"{self.text[node]} = {self.number(node.data)} (unlabelled input)")
+            elif kind == "op":
+                lines.append(f"{self.text[node]} = {self.expression(node)} (unlabelled)")
+        return lines
 
     def number(self, x: float) -> str:
         """``x`` in the chosen number format (``-0`` written ``0``)."""
@@ -138,8 +175,15 @@ class Notation:
     def _fill(self, template: str, node: Value, latex: bool, numbers: bool, shape: str = "") -> str:
         """Fill a template of ``node``'s op. ``shape``, the op's text template, lets precedence
         drop needless parentheses: ``w * x + b``, not ``(w * x) + b``."""
+        # only the operands the template shows are written: an n-ary node's rule is filled once
+        # per edge, so writing all n operands each time would be quadratic
+        count = len(node.parents)
+        if "{args}" not in template:
+            count = min(count, _positional_slots(template))
+        elif self.max_operands is not None:
+            count = min(count, max(self.max_operands, _positional_slots(template)))
         operands, plain = [], []  # plain: as items of a list, which need no parentheses
-        for i, p in enumerate(node.parents):
+        for i, p in enumerate(node.parents[:count]):
             text, wrapped = self._wrapped(p, latex, numbers)
             plain.append(text[1:-1] if wrapped else text)
             if wrapped and (f"({{{i}}})" in template  # "sigmoid({0})" has its own
@@ -155,9 +199,27 @@ class Notation:
             out = self._wrap_number(node.data)
         else:
             out = self.operand(node, latex) if node in self.text else "?"
-        if self.max_operands is not None and len(plain) > self.max_operands:
+        if self.max_operands is not None and len(node.parents) > self.max_operands:
             plain[self.max_operands:] = ["\\dots" if latex else "..."]
         return template.format(*operands, c=const, out=out, args=", ".join(plain))
+
+
+_SLOT = re.compile(r"\{(\d+)\}")
+
+
+def _positional_slots(template: str) -> int:
+    """How many positional operands ``template`` uses: 2 for ``{0} * {1}``."""
+    return max((int(m) + 1 for m in _SLOT.findall(template)), default=0)
+
+
+def _fresh_letters(taken: set) -> Iterator[str]:
+    """``a``, ``b``, ... ``z``, then ``aa``, ``ab``, ...: names for unlabelled leaves, skipping ``taken``."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz"
+    for size in itertools.count(1):
+        for letters in itertools.product(alphabet, repeat=size):
+            name = "".join(letters)
+            if name not in taken:
+                yield name
 
 
 _INFIX = ((" + ", 1), (" - ", 1), (" * ", 2), (" / ", 2), (" ** ", 4))
