@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import math
+import random
 import re
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -27,10 +28,11 @@ from ..errors import GradcheckError, KinkWarning, BackwardError, GlassgradError,
 from .expression import Expr, ExpressionError, Name, _postorder, evaluate, parse
 from .markup import markdown as _md, markdown_code as _code
 from ..ops import Op, _num
-from ..value import Value, no_grad
+from ..grad_mode import no_grad
+from ..value import Value
 
 __all__ = ["gradcheck", "gradcheck_ops", "check_formula", "GradcheckReport", "GradcheckRow",
-           "GradcheckError", "FormulaCheck", "KinkWarning"]
+           "GradcheckError", "FormulaCheck", "FormulaPoint", "KinkWarning", "FORMULA_POINTS"]
 
 
 MAX_SHOWN_ROWS = 60
@@ -408,9 +410,46 @@ def _written(op: Op, operands: list[str], const: float | None) -> str:
 
 # -- hand formulas ---------------------------------------------------------------------
 
+FORMULA_POINTS = 5
+"""How many perturbed points :func:`check_formula` tries besides the given one (and the labels flipped)."""
+
+
+@dataclass(frozen=True)
+class FormulaPoint:
+    """The formula and the engine at one point of :func:`check_formula`.
+
+    ``name`` says which point (``given``, ``y = 0``, ``perturbed 3``); ``changes`` lists the
+    leaves (and folded labels) whose value differs from the given point, as
+    ``(name, given value, value here)``. A point where the graph is not defined, or where an
+    input crosses a kink (ReLU switching off), is ``skipped`` with the reason.
+    """
+
+    name: str
+    changes: tuple[tuple[str, float, float], ...] = ()
+    formula_value: float = math.nan
+    engine_value: float = math.nan
+    abs_error: float = math.nan
+    ok: bool = True
+    skipped: str = ""
+    note: str = ""
+
+    def where(self, limit: int = 6) -> str:
+        """The point as a learner reads it: ``y = 0 (was 1), x[0] = 1.2 (was 1.1)``."""
+        if not self.changes:
+            return "at the given values"
+        shown = [f"{n} = {_value(new)} (was {_value(old)})" for n, old, new in self.changes[:limit]]
+        more = f", ... ({len(self.changes)} values moved)" if len(self.changes) > limit else ""
+        return "at " + ", ".join(shown) + more
+
+
 @dataclass(frozen=True)
 class FormulaCheck:
-    """A hand formula for d output / d wrt next to the engine's value (and sympy's, if asked)."""
+    """A hand formula for d output / d wrt next to the engine's value, at several points.
+
+    ``formula_value``/``engine_value`` are at the given point; ``points`` holds every point
+    tried (the given one first); ``first_mismatch`` the first point where they disagree.
+    With ``symbolic=True``, ``symbolic_verdict`` says what sympy found.
+    """
 
     formula: str
     output: str
@@ -424,21 +463,43 @@ class FormulaCheck:
     rtol: float = 1e-6
     symbolic_value: float | None = None
     symbolic_derivative: str | None = None
+    points: tuple[FormulaPoint, ...] = ()
+    symbolic_verdict: str | None = None
+    symbolic_ok: bool | None = None
+    where: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def derivative(self) -> str:
         return f"d{self.output}/d{self.wrt}"
 
+    @property
+    def first_mismatch(self) -> FormulaPoint | None:
+        """The first point where the formula and the engine disagree, or None."""
+        return next((p for p in self.points if not p.ok and not p.skipped), None)
+
     def _lines(self) -> list[tuple[str, str]]:
         lines = [("by hand", f"{self.formula} = {_value(self.formula_value)}"),
                  ("engine", f"grad({self.output}, {self.wrt}) = {_value(self.engine_value)}"
                             f"   (abs err {self.abs_error:.1e})")]
-        if self.symbolic_value is not None:
-            shown = self.symbolic_derivative or ""
-            shown = shown if len(shown) <= 120 else shown[:117] + "..."
-            lines.append(("sympy", f"{shown} = {_value(self.symbolic_value)}"))
+        for name, text in self.where.items():
+            lines.append(("with", f"{name} = {text}"))
         if self.values:
             lines.append(("where", ", ".join(f"{k} = {_value(v)}" for k, v in self.values.items())))
+        if self.points:
+            tried = [p for p in self.points if not p.skipped]
+            skipped = len(self.points) - len(tried)
+            lines.append(("points", f"{sum(p.ok for p in tried)} of {len(tried)} agree"
+                                    + (f" ({skipped} skipped)" if skipped else "")))
+            bad = self.first_mismatch
+            if bad is not None and bad.changes:
+                lines.append(("mismatch", f"{bad.where()}: by hand {_value(bad.formula_value)}, "
+                                          f"engine {_value(bad.engine_value)}{'; ' + bad.note if bad.note else ''}"))
+        if self.symbolic_verdict is not None:
+            shown = self.symbolic_derivative or ""
+            shown = shown if len(shown) <= 120 else shown[:117] + "..."
+            if shown:
+                lines.append(("sympy", shown))
+            lines.append(("symbolic", self.symbolic_verdict))
         return lines
 
     def __repr__(self) -> str:
@@ -454,17 +515,44 @@ class FormulaCheck:
         return "\n".join([head, "", *(f"- {k}: {_code(v)}" for k, v in self._lines())])
 
 
-def check_formula(root: Value, wrt: Value | str, formula: str | Expr, *, atol: float = 1e-8,
+def check_formula(root: Value, wrt: Value | str, formula: str | Expr, *,
+                  where: Mapping[str, str | Expr] | None = None,
+                  values: Mapping[str, float] | None = None, pin: Sequence[str] = (),
+                  points: int = FORMULA_POINTS, seed: int = 0, atol: float = 1e-8,
                   rtol: float = 1e-6, symbolic: bool = False,
                   raise_on_mismatch: bool = True) -> FormulaCheck:
-    """Evaluate a hand formula for d root / d wrt and compare it with ``autograd.grad``.
+    """Compare a hand formula for d root / d wrt with the engine, at several points.
 
-    Names in ``formula`` are labels of nodes in ``root``'s graph (any node: ``h[0]``,
-    ``yhat``, ``zo``), each standing for its value; ``wrt`` is a Value or a label. The
-    formula is read by glassgrad's own parser (:mod:`autograd.tools.expression`), never run as
-    code. With ``symbolic=True`` (needs sympy), sympy's derivative of the graph is
-    compared too. Raises :class:`GradcheckError` on a mismatch unless
-    ``raise_on_mismatch=False``.
+    Names in ``formula`` are labels of nodes in ``root``'s graph (``h[0]``, ``yhat``, ``zo``),
+    each standing for its value; ``wrt`` is a Value or a label. The formula is read by
+    glassgrad's own parser (``σ``/``sigma`` and ``ln`` are accepted), never run as code.
+
+    How it checks. One point can hide a wrong formula (at y = 1, ``-1/yhat`` equals
+    ``(yhat - y)/(yhat(1 - yhat))``), so the graph is re-evaluated, with the op table's
+    forward and local rules on floats, at
+
+    * the given point;
+    * every *label* flipped: a labelled leaf holding exactly 0 or 1, and a label folded into
+      an op as its constant (``bce_with_logits(z, y)``), get the other value too;
+    * ``points`` perturbed points (seeded by ``seed``): every other labelled leaf moved by
+      10-30 % and a little more, the labels cycling through their values.
+
+    Unlabelled leaves (constants) and the names in ``pin`` keep their value. A point where
+    the graph is undefined (log of a negative number) or where an input crosses a kink
+    (ReLU switching on or off) is skipped. At each point the formula is evaluated with the
+    names bound to the re-evaluated nodes; the first disagreeing point is named.
+
+    ``where`` names sub-expressions, as the notes write them: ``where={"delta_o": "yhat - y"}``.
+    ``values`` gives numbers for names that are no node: a label folded as a constant is
+    found by itself (an unknown name in the formula, such as ``y``, stands for it, and flips
+    with it); any other name in ``values`` stays fixed.
+
+    With ``symbolic=True`` (needs sympy) the two derivatives are also compared symbolically:
+    sympy differentiates the graph (labelled leaves as symbols) and simplifies the difference
+    with the formula, within size and time bounds (see :mod:`autograd.tools.symbolic`);
+    when it cannot decide, the verdict says so and the numeric points stand.
+
+    Raises :class:`GradcheckError` on a mismatch unless ``raise_on_mismatch=False``.
 
     >>> from autograd import Value
     >>> h, w, y = Value(0.6, label="h"), Value(0.4, label="w"), Value(1.0, label="y")
@@ -475,35 +563,285 @@ def check_formula(root: Value, wrt: Value | str, formula: str | Expr, *, atol: f
       by hand  h * (yhat - y) = -0.26417181
       engine   grad(L, w) = -0.26417181   (abs err 0.0e+00)
       where    h = 0.6, yhat = 0.55971365, y = 1
+      points   7 of 7 agree
+    >>> check_formula(L, w, "h*(yhat - 1)", raise_on_mismatch=False).first_mismatch.where()  # right at y = 1 only
+    'at y = 0 (was 1)'
     """
     if not isinstance(root, Value):
         raise OperandError(f"check_formula: root must be a Value, got {type(root).__name__}")
     _check_tolerances("check_formula", atol=atol, rtol=rtol)
+    if not isinstance(points, int) or isinstance(points, bool) or not 0 <= points <= 100:
+        raise OperandError(f"check_formula: points must be a whole number from 0 to 100, got {points!r}")
     expr = formula if isinstance(formula, Expr) else parse(formula)
     order = topological_order(root)
     by_label = _labels(order)
     target = _target(wrt, by_label, order)
-    values = {name: _node_named(name, expr, by_label).data for name in expr.names}
-    formula_value = evaluate(expr, values)
+    subs = _where(where, by_label)
+    fixed = _fixed_values(values, by_label)
+    pinned = _pinned(pin, by_label)
+    needed = list(dict.fromkeys(n for e in (expr, *subs.values()) for n in e.names if n not in subs))
+    replay = _Replay(order, target)
+    label_consts = replay.label_constants()
+    bound: dict[str, Value] = {}
+    const_names: dict[str, int] = {}
+    for name in needed:
+        if name in fixed:
+            continue
+        if name not in by_label and label_consts and len({order[k].const for k in label_consts}) == 1:
+            const_names[name] = label_consts[0]  # "y": the label folded into bce_with_logits
+            continue
+        bound[name] = _node_named(name, expr if name in expr.names else
+                                  next(e for e in subs.values() if name in e.names), by_label)
+    env_at = _Environment(replay, bound, const_names, fixed, subs, expr)
     engine_value = grad(root, target)
+    given = env_at.point({}, {})
+    formula_value = given[0]
+    values_shown = {name: given[2][name] for name in expr.names if name not in subs}
+    rows = [_point_row("given", (), given[0], engine_value, atol, rtol, given[1])]
+    for name, leaves, consts in replay.points(pinned, points, seed):
+        rows.append(env_at.row(name, leaves, consts, atol, rtol))
+    abs_error = abs(formula_value - engine_value)
+    ok = all(p.ok for p in rows if not p.skipped)
+    symbolic_value = symbolic_text = verdict = symbolic_ok = None
+    if symbolic:
+        from .symbolic import check_symbolically
+
+        found = check_symbolically(root, target, expr, subs, bound, const_names, fixed,
+                                   [leaves for _, leaves, _ in replay.points(pinned, points, seed)])
+        symbolic_text, symbolic_value, verdict, symbolic_ok = found
+        if symbolic_ok is False:
+            ok = False
+    result = FormulaCheck(str(expr), root.label or "output", target.label or "wrt", formula_value,
+                          engine_value, abs_error, ok, values_shown, atol, rtol, symbolic_value,
+                          symbolic_text, tuple(rows), verdict, symbolic_ok,
+                          {name: str(e) for name, e in subs.items()})
+    if raise_on_mismatch and not ok:
+        bad = result.first_mismatch
+        where_text = f" {bad.where()}" if bad is not None else ""
+        by_hand = bad.formula_value if bad is not None else formula_value
+        engine = bad.engine_value if bad is not None else engine_value
+        raise GradcheckError(f"check_formula: {result.derivative} by the formula {result.formula} "
+                             f"is {_value(by_hand)}{where_text}, the engine gives {_value(engine)}"
+                             f"{'' if verdict is None else f'; sympy: {verdict}'}\n{result}", result)
+    return result
+
+
+def _point_row(name, changes, formula_value, engine_value, atol, rtol, note="") -> FormulaPoint:
+    if formula_value is None:  # the formula itself fails here
+        return FormulaPoint(name, changes, math.nan, engine_value, math.nan, False, "", note)
     abs_error = abs(formula_value - engine_value)
     ok = abs_error <= atol + rtol * abs(engine_value)
-    symbolic_value = symbolic_text = None
-    if symbolic:
-        from .symbolic import sympy_grad
+    return FormulaPoint(name, changes, formula_value, engine_value, abs_error, ok, "", note)
 
-        derivative, symbolic_value = sympy_grad(root, target)
-        symbolic_text = str(derivative)
-        ok = ok and abs(symbolic_value - engine_value) <= atol + rtol * abs(engine_value)
-    result = FormulaCheck(str(expr), root.label or "output", target.label or "wrt", formula_value,
-                          engine_value, abs_error, ok, values, atol, rtol, symbolic_value,
-                          symbolic_text)
-    if raise_on_mismatch and not ok:
-        raise GradcheckError(f"check_formula: {result.derivative} by the formula {result.formula} "
-                             f"is {_value(formula_value)}, the engine gives {_value(engine_value)}"
-                             f"{'' if symbolic_value is None else f', sympy {_value(symbolic_value)}'}"
-                             f"\n{result}", result)
-    return result
+
+class _Replay:
+    """The graph re-evaluated at other leaf values: the op table's forward and local rules
+    on floats, in topological order, then the backward loop on floats. Nothing recurses."""
+
+    def __init__(self, order: list[Value], target: Value):
+        self.order = order
+        position = {node: k for k, node in enumerate(order)}
+        self.position = position
+        self.parents = [[position[p] for p in node.parents] for node in order]
+        self.target = position[target]
+        self.kinked = [k for k, node in enumerate(order) if node.op_def is not None and node.op_def.kinks]
+
+    def label_constants(self) -> list[int]:
+        """Nodes whose folded constant is a 0/1 label (an op that writes its constant as a
+        function argument, as ``bce_with_logits({0}, {c})``; or that says so itself)."""
+        found = []
+        for k, node in enumerate(self.order):
+            op = node.op_def
+            if op is None or node.const not in (0.0, 1.0):
+                continue
+            says = getattr(op, "constant_is_label", None)
+            if says if says is not None else bool(_CONSTANT_ARGUMENT.search(op.text)):
+                found.append(k)
+        return found
+
+    def name(self, k: int) -> str:
+        node = self.order[k]
+        return node.label or f"#{k}"
+
+    def points(self, pinned: set, count: int, seed: int):
+        """(name, {leaf index: value}, {node index: constant}) for every point but the given one."""
+        labels = [k for k, n in enumerate(self.order) if n.is_leaf and n.label and n not in pinned
+                  and n.data in (0.0, 1.0)]
+        consts = self.label_constants()
+        free = [k for k, n in enumerate(self.order) if n.is_leaf and n.label and n not in pinned
+                and k not in labels]
+        flips = [(k, True) for k in labels] + [(k, False) for k in consts]
+        for k, is_leaf in flips:
+            old = self.order[k].data if is_leaf else self.order[k].const
+            label = f"{self.name(k) if is_leaf else 'the label in ' + self.name(k)} = {_num(1.0 - old)}"
+            yield (label, {k: 1.0 - old}, {}) if is_leaf else (label, {}, {k: 1.0 - old})
+        rng = random.Random(seed)
+        for p in range(count):
+            leaves = {}
+            for k in free:
+                x = self.order[k].data
+                leaves[k] = x * (1.0 + rng.choice((-1.0, 1.0)) * rng.uniform(0.1, 0.3)) + rng.uniform(-0.1, 0.1)
+            moved = {}
+            for bit, (k, is_leaf) in enumerate(flips):
+                if (p + 1) >> bit & 1:
+                    old = self.order[k].data if is_leaf else self.order[k].const
+                    moved[k] = 1.0 - old
+            yield (f"perturbed {p + 1}", {**leaves, **{k: v for k, v in moved.items() if self.order[k].is_leaf}},
+                   {k: v for k, v in moved.items() if not self.order[k].is_leaf})
+
+    def run(self, leaves: Mapping[int, float], consts: Mapping[int, float]) -> tuple[list[float], float]:
+        """Every node's value and d root / d target at these leaf values and constants."""
+        order, parents = self.order, self.parents
+        n = len(order)
+        vals = [0.0] * n
+        locals_: list[tuple] = [()] * n
+        for k, node in enumerate(order):
+            op = node.op_def
+            if op is None:
+                vals[k] = leaves.get(k, node.data)
+                continue
+            args = [vals[i] for i in parents[k]]
+            c = consts.get(k, node.const)
+            out = op.forward_at(args, c)
+            if not math.isfinite(out):
+                raise OverflowError(f"{op.name} gives {out}")
+            local = op.local_at(args, c, out)
+            if not all(math.isfinite(g) for g in local):
+                raise OverflowError(f"{op.name} has an infinite local derivative")
+            vals[k], locals_[k] = out, local
+        grads = [0.0] * n
+        grads[-1] = 1.0
+        for k in range(n - 1, -1, -1):
+            g = grads[k]
+            if g != 0.0 and parents[k]:
+                for i, local in zip(parents[k], locals_[k]):
+                    grads[i] += local * g
+        return vals, grads[self.target]
+
+    def crossed_kink(self, vals: list[float]) -> str:
+        """Which kinked op's input is on another side of its kink than at the given point."""
+        for k in self.kinked:
+            node = self.order[k]
+            for kink in node.op_def.kinks:
+                before, now = node.parents[0].data, vals[self.parents[k][0]]
+                if (before > kink) != (now > kink) or (before == kink) != (now == kink):
+                    return f"{node.op_def.name} at {self.name(k)} crosses its kink ({_num(kink)})"
+        return ""
+
+
+_CONSTANT_ARGUMENT = re.compile(r"\w+\(\{0\}, \{c\}\)")
+
+
+class _Environment:
+    """Evaluates the formula (and its ``where`` names) at a point of the replayed graph."""
+
+    def __init__(self, replay: _Replay, bound, const_names, fixed, subs, formula: Expr):
+        self.replay, self.bound, self.const_names, self.fixed, self.subs = \
+            replay, bound, const_names, fixed, subs
+        self.formula = formula
+
+    def env(self, vals: list[float] | None, consts: Mapping[int, float]) -> dict[str, float]:
+        pos, order = self.replay.position, self.replay.order
+        env = dict(self.fixed)
+        for name, node in self.bound.items():
+            env[name] = node.data if vals is None else vals[pos[node]]
+        for name, k in self.const_names.items():
+            env[name] = consts.get(k, order[k].const)
+        return env
+
+    def evaluate(self, env: dict[str, float]) -> tuple[float | None, str]:
+        try:
+            for name, sub in self.subs.items():
+                env[name] = evaluate(sub, env)
+            return evaluate(self.formula, env), ""
+        except (GlassgradError, ArithmeticError, ValueError) as e:
+            return None, f"the formula fails here: {e}"
+
+    def point(self, leaves, consts):
+        """At the given point a formula that fails raises its error, as evaluate does."""
+        env = self.env(None, consts)
+        for name, sub in self.subs.items():
+            env[name] = evaluate(sub, env)
+        return evaluate(self.formula, env), "", env
+
+    def row(self, name, leaves, consts, atol, rtol) -> FormulaPoint:
+        replay = self.replay
+        changes = tuple((replay.name(k), replay.order[k].data, v) for k, v in leaves.items()
+                        if v != replay.order[k].data)
+        changes += tuple((self._label_name(k), replay.order[k].const, v) for k, v in consts.items())
+        try:
+            vals, engine_value = replay.run(leaves, consts)
+        except (GlassgradError, ArithmeticError, ValueError) as e:
+            return FormulaPoint(name, changes, skipped=f"the graph is not defined here ({e})")
+        kink = replay.crossed_kink(vals)
+        if kink:
+            return FormulaPoint(name, changes, skipped=kink)
+        value, note = self.evaluate(self.env(vals, consts))
+        return _point_row(name, changes, value, engine_value, atol, rtol, note)
+
+    def _label_name(self, k: int) -> str:
+        """A folded label, by the name the formula uses for it (``y``) if it uses one."""
+        named = [n for n, j in self.const_names.items() if j == k]
+        return named[0] if named else f"the label in {self.replay.name(k)}"
+
+
+def _where(where, by_label) -> dict[str, Expr]:
+    """The named sub-expressions, in an order where each uses only names before it."""
+    if where is None:
+        return {}
+    if not isinstance(where, Mapping):
+        raise OperandError(f"check_formula: where must be a dict of name -> formula, got {type(where).__name__}")
+    exprs = {}
+    for name, text in where.items():
+        if not isinstance(name, str) or _as_name(name) != name:
+            raise OperandError(f"check_formula: where: {name!r} is not a name a formula can use "
+                               f"(a letter or _ first, then letters, digits, _)")
+        if name in by_label:
+            raise OperandError(f"check_formula: where: {name!r} is also a node label; name the "
+                               f"sub-expression differently")
+        exprs[name] = text if isinstance(text, Expr) else parse(text)
+    ordered: dict[str, Expr] = {}
+    waiting = dict(exprs)
+    while waiting:
+        ready = [n for n, e in waiting.items() if all(m not in waiting or m == n for m in e.names)]
+        cyclic = [n for n in ready if n in waiting[n].names]
+        if cyclic or not ready:
+            names = cyclic or list(waiting)
+            raise OperandError(f"check_formula: where: {', '.join(map(repr, names))} refer to "
+                               f"{'itself' if len(names) == 1 else 'each other'}; a sub-expression "
+                               f"must be built from nodes and earlier names")
+        for n in ready:
+            ordered[n] = waiting.pop(n)
+    return ordered
+
+
+def _fixed_values(values, by_label) -> dict[str, float]:
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise OperandError(f"check_formula: values must be a dict of name -> number, got {type(values).__name__}")
+    fixed = {}
+    for name, v in values.items():
+        if name in by_label:
+            raise OperandError(f"check_formula: values: {name!r} is a node label; its value comes "
+                               f"from the graph (leave it out of values)")
+        try:
+            fixed[name] = Value(v).data
+        except GlassgradError as e:
+            raise OperandError(f"check_formula: values[{name!r}]: {e}") from None
+    return fixed
+
+
+def _pinned(pin, by_label) -> set:
+    if isinstance(pin, str):
+        pin = [pin]
+    nodes = set()
+    for name in pin:
+        found = by_label.get(name, [])
+        if not found:
+            raise OperandError(f"check_formula: pin: no node is labelled {name!r}; {_available(by_label)}")
+        nodes.update(found)
+    return nodes
 
 
 def _labels(order: list[Value]) -> dict[str, list[Value]]:

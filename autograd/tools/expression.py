@@ -4,7 +4,9 @@ The language: numbers (``2``, ``0.5``, ``1e-3``), names (``w``, ``ŷ``, ``δ_h``
 labels with an index such as ``W1[0,1]`` or ``x[0]``), ``+ - * / **`` with Python's
 precedence (``**`` is right-associative and binds tighter than a unary minus on its
 left, so ``-x**2`` is ``-(x**2)``), unary ``-`` and ``+``, parentheses, and the engine's
-functions ``abs exp log relu sigmoid step tanh`` with one argument each.
+functions ``abs exp log relu sigmoid step tanh`` with one argument each, also written as the
+notes write them: ``σ(z)`` and ``sigma(z)`` for ``sigmoid(z)``, ``ln(x)`` for ``log(x)``
+(:data:`ALIASES`; the parsed tree uses the engine's name).
 
 Nothing is ever run as Python: the text is read character by character by the scanner
 and parser below (no ``eval``, ``exec``, ``compile`` or ``ast``), and :func:`build`
@@ -37,11 +39,12 @@ from typing import Iterator, Mapping, Union
 
 from ..errors import ExpressionError, GlassgradError, OperandError
 from ..ops import OPS
-from ..value import Value, no_grad
+from ..grad_mode import no_grad
+from ..value import Value
 
 __all__ = [
     "parse", "build", "evaluate", "ExpressionError", "Expr", "Number", "Name", "Unary", "Binary",
-    "Call", "FUNCTIONS", "MAX_LENGTH", "MAX_TOKENS", "MAX_DEPTH", "MAX_EXPONENT",
+    "Call", "FUNCTIONS", "ALIASES", "MAX_LENGTH", "MAX_TOKENS", "MAX_DEPTH", "MAX_EXPONENT",
 ]
 
 MAX_LENGTH = 10_000
@@ -56,6 +59,9 @@ MAX_EXPONENT = 400
 FUNCTIONS: tuple[str, ...] = tuple(sorted(
     name for name, op in OPS.items() if op.arity == 1 and not op.takes_constant and name != "neg"))
 """The functions an expression may call: the engine's unary ops (``neg`` is written ``-x``)."""
+
+ALIASES: dict[str, str] = {"σ": "sigmoid", "sigma": "sigmoid", "ln": "log"}
+"""Other names for functions, as the course notes write them; a call ``σ(z)`` is read as ``sigmoid(z)``."""
 
 # Each function is the Value method of the same name (Value.exp, Value.sigmoid, ...).
 _METHODS = {name: getattr(Value, name) for name in FUNCTIONS}
@@ -405,9 +411,10 @@ class _Parser:
                                  token.pos)
 
     def call(self, name: _Token) -> None:
+        name = replace(name, text=ALIASES.get(name.text, name.text))
         if name.text not in _METHODS:
             raise self.error(f"{name.text!r} is not a function; the functions are "
-                             f"{', '.join(FUNCTIONS)} (to multiply, put * before '(')",
+                             f"{', '.join(FUNCTIONS)}, or {', '.join(ALIASES)} (to multiply, put * before '(')",
                              name.pos, "unknown function")
         self.push("call", name.text, name.pos)
 

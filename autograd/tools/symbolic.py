@@ -151,3 +151,175 @@ def _number(sp, x: float):
     if x.is_integer() and abs(x) < 2.0 ** 53:
         return sp.Integer(int(x))
     return sp.Float(x, precision=53)
+
+
+# -- comparing a hand formula with the graph's derivative, within bounds -----------------------
+
+SIMPLIFY_MAX_OPS = 400
+"""check_formula(symbolic=True) calls sympy's simplify only on a difference of at most this many
+operations (counted with a capped walk); a larger one is compared at points instead."""
+SIMPLIFY_SECONDS = 5.0
+"""The time sympy's simplify gets (in the main thread, where a timer can stop it)."""
+EVALUATE_MAX_NODES = 20_000
+"""The largest expression tree evaluated at points when simplify cannot decide."""
+
+
+class _TimedOut(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    """Stop the block after ``seconds`` with _TimedOut (main thread on POSIX; elsewhere no limit)."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _TimedOut()
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _tree_size(expr, cap: int) -> int:
+    """Nodes of sympy's expression tree, counting stops past ``cap`` (so a huge tree is cheap)."""
+    import sympy as sp
+
+    n = 0
+    for _ in sp.preorder_traversal(expr):
+        n += 1
+        if n > cap:
+            break
+    return n
+
+
+def check_symbolically(root: Value, target: Value, formula, where: dict, bound: dict,
+                       const_names: dict, fixed: dict, points: list) -> tuple:
+    """(sympy's derivative as text, its value here, verdict, ok or None when undecided).
+
+    Used by ``check_formula(symbolic=True)``. sympy differentiates ``root`` with respect to
+    ``target`` (labelled leaves, folded labels named in the formula, and ``target`` as
+    symbols); the formula is translated with each name standing for its node's expression;
+    the difference, with ``target`` replaced by its own expression, is simplified when it is
+    at most :data:`SIMPLIFY_MAX_OPS` operations, within :data:`SIMPLIFY_SECONDS`. When
+    simplify does not reach 0 (or is not tried), the difference is evaluated at the given
+    point and at ``points`` (leaf values by topological index); a nonzero value there is a
+    mismatch, zero everywhere is "agrees at N points (not proven)".
+    """
+    sp = _sympy()
+    from ..ops import OPS
+    from .expression import Binary, Call, Name, Number, Unary, _postorder
+
+    order = topological_order(root)
+    leaves = [n for n in order if n.is_leaf and n.label]
+    const_symbols = {order[k]: name for name, k in const_names.items()}
+    with _sympy_depth("check_formula(symbolic=True)"):
+        exprs, symbols = _translate_all(root, [*leaves, target], const_symbols)
+        full, _ = _translate_all(root, leaves, const_symbols)
+        if target not in symbols:
+            derivative = sp.Integer(0)
+        else:
+            derivative = sp.diff(exprs[root], symbols[target])
+        env = {name: exprs[node] for name, node in bound.items()}
+        env.update({name: _number(sp, v) for name, v in fixed.items()})
+        env.update({name: sp.Symbol(name, real=True) for name in const_names})
+        for name, sub in [*where.items(), (None, formula)]:
+            results = []
+            for node in _postorder(sub):
+                t = type(node)
+                if t is Number:
+                    results.append(_number(sp, node.value))
+                elif t is Name:
+                    results.append(env[node.name])
+                elif t is Unary:
+                    x = results.pop()
+                    results.append(-x if node.op == "-" else x)
+                elif t is Call:
+                    results.append(OPS[node.func].sympy_at(sp, [results.pop()]))
+                else:
+                    b, a = results.pop(), results.pop()
+                    results.append({"+": a + b, "-": a - b, "*": a * b, "/": a / b, "**": a ** b}[node.op]
+                                   if node.op != "/" or b != 0 else sp.nan)
+            if name is None:
+                by_hand = results.pop()
+            else:
+                env[name] = results.pop()
+        difference = derivative - by_hand
+        if target in symbols and not target.is_leaf:
+            difference = difference.xreplace({symbols[target]: full[target]})
+        leaf_symbols = {node: s for node, s in symbols.items() if node is not target or target.is_leaf}
+        given = {s: _number(sp, node.data) for node, s in leaf_symbols.items()}
+        given.update({sp.Symbol(name, real=True): _number(sp, order[k].const) for name, k in const_names.items()})
+        here = derivative.evalf(30, subs={**given, **({symbols[target]: _number(sp, target.data)}
+                                                      if target in symbols else {})})
+    text = str(derivative) if _tree_size(derivative, 2000) <= 2000 else "(too long to show)"
+    try:
+        value = float(here)
+    except TypeError:
+        value = None
+    size = _tree_size(difference, SIMPLIFY_MAX_OPS)
+    if difference == 0:
+        return text, value, "equal: sympy finds the same expression", True
+    why = ""
+    if size <= SIMPLIFY_MAX_OPS:
+        try:
+            with _time_limit(SIMPLIFY_SECONDS), _sympy_depth("simplify"):
+                if sp.simplify(difference) == 0:
+                    return text, value, "equal: sympy simplifies the difference to 0", True
+            why = "sympy's simplify does not reach 0"
+        except _TimedOut:
+            why = f"sympy's simplify ran past {SIMPLIFY_SECONDS:g} s"
+    else:
+        why = f"the difference has more than {SIMPLIFY_MAX_OPS} operations, too many to simplify"
+    if _tree_size(difference, EVALUATE_MAX_NODES) > EVALUATE_MAX_NODES:
+        return text, value, f"not decided: {why}, and it is too large to evaluate; the numeric points stand", None
+    index = {node: k for k, node in enumerate(order)}
+    tried = 0
+    try:
+        with _time_limit(SIMPLIFY_SECONDS):
+            for at in [{}, *points]:
+                subs = dict(given)
+                subs.update({s: _number(sp, float(at.get(index[node], node.data)))
+                             for node, s in leaf_symbols.items()})
+                gap = difference.evalf(30, subs=subs)
+                if gap.is_number and gap.is_real:
+                    tried += 1
+                    if abs(float(gap)) > 1e-9 * max(1.0, abs(value or 0.0)):
+                        return text, value, (f"different: {why}, and the difference is "
+                                             f"{float(gap):.3g} at a point"), False
+    except _TimedOut:
+        return text, value, f"not decided: {why}, and evaluating it ran past {SIMPLIFY_SECONDS:g} s", None
+    return text, value, f"agrees at {tried} points ({why}, so not proven)", None
+
+
+def _translate_all(root: Value, symbols_for, const_symbols: dict) -> tuple[dict, dict]:
+    """Like _translate, but every node's expression, and folded constants named as symbols."""
+    sp = _sympy()
+    chosen = set(symbols_for)
+    exprs: dict = {}
+    symbols: dict = {}
+    taken: set[str] = set(const_symbols.values())
+    for k, node in enumerate(topological_order(root)):
+        if node in chosen:
+            exprs[node] = symbols[node] = sp.Symbol(_free_name(node.label or f"v{k}", taken), real=True)
+        elif node.is_leaf:
+            exprs[node] = _number(sp, node.data)
+        else:
+            op = node.op_def
+            if op.sympy is None:
+                raise GlassgradError(f"to_sympy: the op {op.name!r} has no sympy rule in its table entry")
+            if node in const_symbols:
+                const = sp.Symbol(const_symbols[node], real=True)
+            else:
+                const = None if node.const is None else _number(sp, node.const)
+            exprs[node] = op.sympy_at(sp, [exprs[p] for p in node.parents], const)
+    return exprs, symbols
