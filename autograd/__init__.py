@@ -19,7 +19,9 @@ from .errors import (BackwardError, DrawingError, ExplainError, ExpressionError,
                      GradcheckError, GraphTooLarge, GraphvizNotFound, KinkWarning, MissingExtra,
                      OperandError, OpError, TraceError)
 from .ops import OPS, Op
-from .value import Value, apply, bce_with_logits, dot, is_grad_enabled, no_grad, sum  # noqa: F401 (ag.sum)
+from .grad_mode import is_grad_enabled, no_grad
+from .value import Value, apply, bce_with_logits, dot, sum  # noqa: F401 (ag.sum)
+from .compiling import compile  # noqa: A001,F401 (ag.compile; like sum, not in __all__)
 
 # public name -> module that defines it (imported when the name is first used)
 _TOOLS = {
