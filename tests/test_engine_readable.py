@@ -6,7 +6,6 @@ is the loop it is taught as, and a Value always holds finite floats.
 """
 
 import inspect
-import math
 import subprocess
 import sys
 import threading
