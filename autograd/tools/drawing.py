@@ -26,6 +26,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -47,7 +48,10 @@ __all__ = ["draw", "Drawing", "DrawingError", "GraphTooLarge", "GraphvizNotFound
 
 _RANKDIRS = ("LR", "TB", "RL", "BT")
 _LAYER_NEURON = re.compile(r"^[A-Za-z_]+(\d+)\[(\d+)")         # W1[0,2], b1[0], z2[0], h1[3]
-_PARAMETER_LABEL = re.compile(r"^(?:[Wwb]|weight|bias)(?:[\d\[_.]|$)")
+# Parameters by name, when draw is not told: nn's layer-numbered W1[0,1], b1[0], and the course's
+# Wi, Wo, W^i, W^o, W_{o}, W^{(o)}, w^{(1)}. A lone w or b may be anything: an input unless said.
+_PARAMETER_LABEL = re.compile(r"^(?:[Wb]\d+\[|W(?:[io]|[\^_]\{?\(?[io]\)?\}?)(?:\[|$)"
+                              r"|[Ww][\^_]\{?\(\w+\)\}?(?:\[|$))")
 
 _FONT = "Helvetica"
 _NODE_SIZE, _EDGE_SIZE, _NOTE_SIZE, _TITLE_SIZE = 11, 10, 8, 16  # font sizes in points
@@ -59,11 +63,17 @@ _CLUSTER_FILL = ("#f6f6f6", "#ebebeb")  # outermost box, boxes inside it
 _EDGE_MARK = f' color="{_HIGHLIGHT}" fontcolor="{_HIGHLIGHT}" penwidth=2.5'
 _RING = 3  # points of red around a highlighted box; a plain box has as much blank margin instead
 _SHOWN_OPERANDS = 4  # operands of sum and dot written out in a tooltip
+_TITLE_CHARS, _TIP_CHARS = 80, 2000  # a longer name is cut with "…" in its box, a longer tooltip too
+# Graphviz lays a long edge out as a chain of one virtual node per rank it crosses: a value used
+# at many depths (x + x + ... + x, n terms) makes ~n^2 of them. dot takes minutes past ~20,000
+# and crashes (SIGSEGV) near 60,000, so such a graph is refused before dot runs.
+_MAX_VIRTUAL = 20000
 # dot's positioning (network simplex, up to nslimit x nodes iterations) runs for minutes when one
 # value feeds ops at many depths (x + x + ... + x: 50 terms 6.8 s, 100 terms > 2 min). Ordinary
 # graphs converge well within 20 (their layout is unchanged: checked on ~500 graphs, MLPs
 # included); past 250 nodes an iteration costs more, and 5 still leaves MLPs unchanged.
 _NSLIMIT, _NSLIMIT_BIG, _BIG = "20", "5", 250
+_BIG_SPAN = 2000  # virtual nodes past which an iteration is costly: the smaller nslimit
 
 
 def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_grad: bool = True,
@@ -137,10 +147,12 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     shown = _Shown(number_format, values, grads, names, number_width, {**outside, **index})
 
     n_drawn = len(index) + sum(1 for node in index if node.parents)  # boxes and ops
+    virtual = _virtual_nodes(index)
+    small = n_drawn <= _BIG and virtual <= _BIG_SPAN
     graph_attr = {"rankdir": rankdir, "fontname": _FONT, "nodesep": "0.25", "ranksep": "0.35",
-                  "nslimit": _NSLIMIT if n_drawn <= _BIG else _NSLIMIT_BIG}
+                  "nslimit": _NSLIMIT if small else _NSLIMIT_BIG}
     if title:  # an empty title is no title: "<B></B>" is a syntax error to Graphviz
-        graph_attr.update(label=f"<<B>{_html(title)}</B>>", labelloc="t", fontsize=str(_TITLE_SIZE))
+        graph_attr.update(label=f"<<B>{_html(_shortened(title, 2 * _TITLE_CHARS))}</B>>", labelloc="t", fontsize=str(_TITLE_SIZE))
     digraph = graphviz.Digraph(
         name="glassgrad", graph_attr=graph_attr,
         node_attr={"fontname": _FONT, "fontsize": str(_NODE_SIZE), "shape": "plain"},
@@ -174,7 +186,9 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     if legend:
         digraph.body.append(f"\tlegend [label={_legend_label()} id=legend]\n")
     digraph.body += edges
-    return Drawing(digraph, index, root, start, timeout, marks.ids(index))
+    drawing = Drawing(digraph, index, root, start, timeout, marks.ids(index))
+    drawing.virtual_nodes = virtual
+    return drawing
 
 
 class Drawing:
@@ -254,7 +268,16 @@ class Drawing:
             raise DrawingError(f"Drawing: {_describe(node)} is not in this drawing")
         return i
 
+    virtual_nodes = 0  # the ranks long edges cross: what makes Graphviz slow (see _virtual_nodes)
+
     def _render(self, fmt: str, extra: tuple = ()) -> bytes:
+        if self.virtual_nodes > _MAX_VIRTUAL:
+            raise GraphTooLarge(
+                f"draw: cannot lay out this graph: its edges cross {self.virtual_nodes:,} ranks in all "
+                f"(a value used at many depths, as in x + x + ... + x), more than {_MAX_VIRTUAL:,}; "
+                f"Graphviz's dot would take minutes or crash. Draw a part with start=<a node>, or "
+                f"write the repeated use as one op (autograd.sum([x] * n)). Drawing.source still "
+                f"gives the DOT text")
         source = self.source
         key = (fmt, extra)
         cached = self._rendered.get(key)
@@ -269,11 +292,12 @@ def _select(root: Value, start: Value | None, max_nodes: int) -> tuple[dict[Valu
     """The nodes to draw, and the operands of theirs not drawn (with ``start``), each with its
     position in ``topological_order(root)``."""
     if start is None:
-        if _count_up_to(root, max_nodes) > max_nodes:
+        n_values, n_edges = _count_up_to(root, max_nodes)
+        if n_values > max_nodes or n_edges > max_nodes:
             raise GraphTooLarge(
-                f"draw: the graph of {_describe(root)} has more than max_nodes={max_nodes} values; "
-                f"draw the part near the output with start=<a node>, group it with cluster=..., "
-                f"or raise max_nodes")
+                f"draw: the graph of {_describe(root)} has {_counted(n_values, max_nodes, n_edges)} values and "
+                f"{_counted(n_edges, max_nodes, n_values)} edges; draw() takes at most max_nodes={max_nodes} of "
+                f"each. Draw the part near the output with start=<a node>, or raise max_nodes")
         return {node: i for i, node in enumerate(topological_order(root))}, {}
     on_path: dict[Value, int] = {}
     position: dict[Value, int] = {}
@@ -284,26 +308,55 @@ def _select(root: Value, start: Value | None, max_nodes: int) -> tuple[dict[Valu
     if start not in on_path:
         raise DrawingError(f"draw: start {_describe(start)} is not part of the graph "
                            f"that computes {_describe(root)}")
-    if len(on_path) > max_nodes:
+    n_edges = sum(len(node.parents) for node in on_path)
+    if len(on_path) > max_nodes or n_edges > max_nodes:
         raise GraphTooLarge(f"draw: the part from {_describe(start)} to {_describe(root)} has "
-                            f"{len(on_path)} values, more than max_nodes={max_nodes}; choose a "
-                            f"start nearer the output or raise max_nodes")
+                            f"{len(on_path)} values and {n_edges} edges; draw() takes at most "
+                            f"max_nodes={max_nodes} of each. Choose a start nearer the output or "
+                            f"raise max_nodes")
     outside = {p: position[p] for node in on_path for p in node.parents if p not in on_path}
     return on_path, outside
 
 
-def _count_up_to(root: Value, limit: int) -> int:
-    """How many nodes ``root`` depends on (itself included), counting no further than ``limit + 1``."""
+def _count_up_to(root: Value, limit: int) -> tuple[int, int]:
+    """How many values ``root`` depends on (itself included) and how many edges join them;
+    past ``limit`` in either the count stops (a value just past it: "more than")."""
     seen = {root}
     stack = [root]
+    edges = 0
     while stack:
-        for p in stack.pop().parents:
+        parents = stack.pop().parents
+        edges += len(parents)
+        for p in parents:
             if p not in seen:
                 seen.add(p)
-                if len(seen) > limit:
-                    return len(seen)
                 stack.append(p)
-    return len(seen)
+        if edges > limit or len(seen) > limit:
+            return len(seen), edges
+    return len(seen), edges
+
+
+def _counted(n: int, limit: int, other: int) -> str:
+    """A count of ``_count_up_to``: exact while both stayed within ``limit``."""
+    if n > limit:
+        return f"more than {limit}"
+    return str(n) if other <= limit else f"at least {n}"
+
+
+def _virtual_nodes(index: dict) -> int:
+    """How many ranks the edges cross in all, the ranks as dot assigns them (a box one rank
+    after its op, an op one after its deepest operand): the chains of virtual nodes dot lays out."""
+    rank: dict[Value, int] = {}
+    total = 0
+    for node in index:  # operands first
+        ranks = [rank[p] for p in node.parents if p in rank]
+        if not ranks:
+            rank[node] = 0
+            continue
+        op_rank = max(ranks) + 1
+        total += sum(op_rank - r - 1 for r in ranks)
+        rank[node] = op_rank + 1
+    return total
 
 
 def _kinds(index: dict, root: Value, parameters: Iterable[Value] | None) -> dict[Value, str]:
@@ -397,7 +450,7 @@ class _ClusterBoxes:
                 fill = _CLUSTER_FILL[min(depth, len(_CLUSTER_FILL)) - 1]
                 self.boxes[prefix] = graphviz.Digraph(
                     name=f"cluster_{len(self.boxes)}",
-                    graph_attr={"label": f"<{_html(prefix[-1])}>", "style": "rounded,filled",
+                    graph_attr={"label": f"<{_html(_shortened(prefix[-1], _TITLE_CHARS))}>", "style": "rounded,filled",
                                 "fillcolor": fill, "color": "#bbbbbb", "fontsize": "10",
                                 "fontcolor": "#555555", "labeljust": "r"})
         return self.boxes[path]
@@ -529,7 +582,7 @@ def _value_label(node: Value, kind: str, shown: _Shown, show_grad: bool, marked:
     rows = []
     title = shown.title(node)
     if title:
-        rows.append(f"<B>{_html(title)}</B>")
+        rows.append(f"<B>{_html(_shortened(title, _TITLE_CHARS))}</B>")
     room = "" if shown.number_room is None else f' WIDTH="{shown.number_room}"'
     rows.append(f"data {_html(shown.data(node))}")
     if show_grad:
@@ -638,10 +691,18 @@ def _html(text: str) -> str:
     return text.replace("\n", "<BR/>")
 
 
+def _shortened(text: str, limit: int) -> str:
+    """``text``, cut to ``limit`` characters with "…" when longer (Graphviz fails on labels
+    of some 16,000 characters, and nobody reads them in a box)."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _quoted(text: str) -> str:
-    """A quoted DOT string (for a tooltip) that shows ``text`` literally; newlines break lines.
+    """A quoted DOT string (for a tooltip) that shows ``text`` literally (cut at a few thousand
+    characters); newlines break lines.
 
     A backslash becomes four: Graphviz unescapes a tooltip twice (``\\\\N`` shows ``\\N``)."""
+    text = _shortened(text, _TIP_CHARS)
     if _SAFE.fullmatch(text):
         return f'"{text}"'
     text = _literal(text)
@@ -687,10 +748,26 @@ def _run_renderer(source: str, fmt: str, extra: tuple, timeout: float) -> bytes:
     except OSError as e:
         raise DrawingError(f"draw: could not run {program}: {e}") from None
     if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip()[:500]
         raise DrawingError(f"draw: {name} could not render the graph as {fmt} "
-                           f"(exit status {done.returncode}): {message}")
+                           f"({_how_it_ended(done.returncode)}): {_reason(done.stderr)}")
     return done.stdout
+
+
+def _how_it_ended(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by signal {-code} ({signal.Signals(-code).name})"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
+
+
+def _reason(stderr: bytes) -> str:
+    """The renderer's own message, or, when it said nothing (a crash), what usually causes it."""
+    message = visible(stderr.decode("utf-8", "replace").strip())[:500]
+    return message or ("it gave no message; a crash like this usually means the graph is too big "
+                       "or too tangled for it (one value used at many depths): draw a part with "
+                       "start=<a node>, or try cluster=False")
 
 
 # -- checking options ------------------------------------------------------------

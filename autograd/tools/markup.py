@@ -22,16 +22,20 @@ import re
 
 __all__ = ["visible", "one_line", "markdown", "markdown_code", "latex_text"]
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# control characters, lone surrogates and noncharacters (U+FDD0..U+FDEF, U+FFFE, U+FFFF and the
+# last two of every plane): Graphviz, XML and some encoders refuse the last
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+                      + "".join(chr(plane << 16 | 0xfffe) + chr(plane << 16 | 0xffff) for plane in range(1, 17))
+                      + "]")
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")  # str.splitlines' breaks
 
 
 def visible(text: str) -> str:
-    r"""``text`` with control characters (other than newline) and lone surrogates written as
-    ``\x07``, ``\ud800``, and a tab as a space.
+    r"""``text`` with control characters (other than newline), lone surrogates and
+    noncharacters written as ``\x07``, ``\ud800``, ``\ufffe``, and a tab as a space.
 
-    >>> print(visible("a\tb\x07 \ud800 ok"))
-    a b\x07 \ud800 ok
+    >>> print(visible("a\tb\x07 \ud800 \uffff ok"))
+    a b\x07 \ud800 \uffff ok
     """
     return _CONTROL.sub(_escape_control, text)
 
@@ -42,7 +46,8 @@ def _escape_control(m: re.Match) -> str:
         return ch
     if ch == "\t":
         return " "
-    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def one_line(text: str) -> str:
