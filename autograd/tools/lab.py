@@ -211,6 +211,12 @@ def check_formula(name: str, formula: Any, roots: Mapping[str, Value], wrt: str,
                 continue
             mark = "✓" if result.ok else "✗"
             wrong += not result.ok
-            print(f"{mark} {head}: {written} = {result.formula_value:.6g}, engine {result.engine_value:.6g}")
+            line = f"{mark} {head}: {written} = {result.formula_value:.6g}, engine {result.engine_value:.6g}"
+            agrees_here = math.isclose(result.formula_value, result.engine_value, rel_tol=1e-6, abs_tol=1e-8)
+            elsewhere = getattr(result, "first_mismatch", None) if agrees_here and not result.ok else None
+            if elsewhere is not None:  # right at this point, wrong at another that check_formula tried
+                line += (f"; but at {elsewhere.name}: {written} = {elsewhere.formula_value:.6g}, "
+                         f"engine {elsewhere.engine_value:.6g}")
+            print(line)
     if wrong and hint:
         print(f"  hint: {hint}")
