@@ -35,7 +35,7 @@ def test_the_composite_uses_every_op():
 
 def test_gradcheck_passes_on_every_op():
     report = ag.gradcheck(every_op, POINT)
-    assert report.ok and [r.name for r in report.rows] == ["x[0]", "x[1]", "x[2]"]
+    assert report.ok and [r.name for r in report.rows] == ["a", "b", "c"]
     assert all(r.abs_error < 1e-6 for r in report.rows)
 
 
@@ -48,7 +48,7 @@ def test_per_op_check_passes_on_every_op():
 
 def test_inputs_may_be_labelled_values_or_a_single_number():
     w = Value(0.5, label="w")
-    assert [r.name for r in ag.gradcheck(lambda w, x: w * x, [w, 2.0]).rows] == ["w", "x[1]"]
+    assert [r.name for r in ag.gradcheck(lambda w, x: w * x, [w, 2.0]).rows] == ["w", "x"]
     report = ag.gradcheck(lambda x: x.tanh(), 0.3)
     assert report.rows[0].analytic == pytest.approx(1 - math.tanh(0.3) ** 2)
 
@@ -133,7 +133,7 @@ def test_report_text_is_an_aligned_table():
     lines = text.splitlines()
     assert lines[0] == "gradcheck of <lambda>: ok (eps=1e-06, atol=1e-05, rtol=0.001)"
     assert lines[1].split() == ["input", "analytic", "numeric", "abs", "err", "rel", "err", "verdict"]
-    assert lines[2].split()[0] == "w" and lines[3].split()[0] == "x[1]"
+    assert lines[2].split()[0] == "w" and lines[3].split()[0] == "x"
     # numbers are right-aligned: every row's rel err ends where the header's does
     end = lines[1].index("rel err") + len("rel err")
     assert all(line[end - 1] != " " and line[end] == " " for line in lines[2:])
@@ -142,10 +142,10 @@ def test_report_text_is_an_aligned_table():
 def test_report_shows_in_notebooks_and_as_data():
     report = ag.gradcheck(lambda x: x.exp(), [1.0], per_op=True)
     markdown, page = report._repr_markdown_(), report._repr_html_()
-    assert "| input | analytic |" in markdown and "\n| x[0] | 2.7182818 |" in markdown
+    assert "| input | analytic |" in markdown and "\n| x | 2.7182818 |" in markdown
     assert page.startswith("<div>") and "<table" in page and "x[0] = exp(" not in page
     data = report.to_dict()
-    assert data["ok"] is True and data["rows"][0]["name"] == "x[0]" and len(data["op_rows"]) == 1
+    assert data["ok"] is True and data["rows"][0]["name"] == "x" and len(data["op_rows"]) == 1
     json.dumps(data)
 
 
@@ -164,9 +164,10 @@ def test_html_escapes_labels():
 
 
 def test_a_failing_report_without_raising():
-    report = ag.gradcheck(lambda x: x.log(), [1e-7], raise_on_failure=False)
+    # x * x.data: the engine sees d/dx = x.data, the finite difference sees 2 x
+    report = ag.gradcheck(lambda x: x * Value(x.data), [3.0], raise_on_failure=False)
     row = report.rows[0]
-    assert not report.ok and math.isnan(row.numeric) and "no finite difference" in row.note
+    assert not report.ok and (row.analytic, round(row.numeric, 4)) == (3.0, 6.0)
     assert isinstance(report, GradcheckReport)
 
 
@@ -310,3 +311,32 @@ def test_symbolic_without_sympy_names_the_extra(neuron_graph, monkeypatch):
     monkeypatch.setitem(sys.modules, "sympy", None)
     with pytest.raises(ImportError, match=r'pip install "glassgrad\[sympy\]"'):
         ag.check_formula(neuron_graph["L"], "w", "h * (yhat - y)", symbolic=True)
+
+
+# -- the finite-difference step: scaled, shrunk near domain edges and kinks; rows named by f ----
+
+def test_rows_are_named_by_the_parameters():
+    report = ag.gradcheck(lambda w, x, b: (w * x + b).sigmoid(), [0.5, 2.0, -1.0])
+    assert [r.name for r in report.rows] == ["w", "x", "b"]
+    assert [r.name for r in ag.gradcheck(lambda *xs: xs[0] * xs[1], [1.0, 2.0]).rows] == ["x[0]", "x[1]"]
+
+
+def test_step_scales_with_x():
+    report = ag.gradcheck(lambda x: x ** 2, [1e9])
+    assert report.ok and report.rows[0].rel_error < 1e-6
+
+
+def test_step_shrinks_near_a_domain_edge():
+    report = ag.gradcheck(lambda x: x.log(), [1e-7])
+    assert report.ok and "domain edge" in report.rows[0].note
+    assert abs(report.rows[0].numeric - 1e7) < 1e7 * 1e-5
+    assert ag.gradcheck(lambda x: x ** 0.5, [1e-8]).ok
+
+
+def test_near_a_kink_warns_and_uses_a_smaller_step():
+    with pytest.warns(ag.KinkWarning, match="within the step of a kink"):
+        report = ag.gradcheck(lambda x: x.relu(), [1e-7])
+    assert report.ok and report.rows[0].numeric == pytest.approx(1.0)
+    with pytest.warns(ag.KinkWarning, match="within the step of its kink"):
+        ops_report = ag.gradcheck_ops((Value(1e-7) * 1.0).relu())
+    assert ops_report.ok

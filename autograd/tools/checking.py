@@ -9,8 +9,8 @@
 
     >>> import autograd as ag
     >>> report = ag.gradcheck(lambda w, x: (w * x).tanh(), [0.5, 2.0])
-    >>> report.ok, [row.name for row in report.rows]
-    (True, ['x[0]', 'x[1]'])
+    >>> report.ok, [row.name for row in report.rows]   # rows named by f's parameters
+    (True, ['w', 'x'])
 """
 
 from __future__ import annotations
@@ -253,7 +253,7 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[float | Value] | float |
     x         0.125    0.125  ...  ok
     """
     _check_tolerances("gradcheck", eps=eps, atol=atol, rtol=rtol)
-    names, points = _inputs(inputs)
+    names, points = _inputs(inputs, _parameter_names(f))
     leaves = [Value(p, label=n) for n, p in zip(names, points)]
     out = f(*leaves)
     if not isinstance(out, Value):
@@ -262,8 +262,13 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[float | Value] | float |
     analytic = grad(out, leaves)
     kinks = _kinks_by_input(out, leaves)
     rows = []
+    sides = _kink_sides(out)
     for i, name in enumerate(names):
-        numeric, note = _central(lambda t: _call(f, names, points, i, t), points[i], eps)
+        step, near = eps, ""
+        if sides and i not in kinks:
+            step, near = _step_off_kinks(f, names, points, i, eps, sides)
+        numeric, note = _central(lambda t: _call(f, names, points, i, t), points[i], step)
+        note = "; ".join(filter(None, [near, note]))
         rows.append(_row(name, analytic[i], numeric, atol, rtol, kink=i in kinks,
                          note="; ".join(filter(None, [kinks.get(i, ""), note]))))
     op_rows = _op_rows(out, eps, atol, rtol) if per_op else ()
@@ -298,6 +303,11 @@ def gradcheck_ops(root: Value, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
 
 def _finish(report: GradcheckReport, raise_on_failure: bool) -> GradcheckReport:
     kinked = [r for r in (*report.rows, *report.op_rows) if r.kink]
+    near = [r for r in (*report.rows, *report.op_rows) if "within the step of" in r.note]
+    if near:
+        warnings.warn(f"{report.title}: {'; '.join(report._notes(near)[:3])}. The rows use the "
+                      f"smaller step; move the point away from the kink to be sure.",
+                      KinkWarning, stacklevel=3)
     if kinked:
         where = "; ".join(report._notes(kinked)[:3])
         warnings.warn(f"{report.title}: {where}. A finite difference there averages two slopes "
@@ -318,16 +328,33 @@ def _check_tolerances(fname: str, **settings: float) -> None:
             raise OperandError(f"{fname}: {name} must be {need}, got {x!r}")
 
 
-def _inputs(inputs) -> tuple[list[str], list[float]]:
+def _parameter_names(f) -> list[str]:
+    """f's positional parameter names (``lambda w, x, b: ...`` -> w, x, b); none for ``*args``."""
+    import inspect
+
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    names = []
+    for p in params:
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            break
+        names.append(p.name)
+    return names
+
+
+def _inputs(inputs, parameters: Sequence[str] = ()) -> tuple[list[str], list[float]]:
     if isinstance(inputs, (Value, int, float)):
         inputs = [inputs]
     names, points = [], []
     for i, x in enumerate(inputs):
+        default = parameters[i] if i < len(parameters) else f"x[{i}]"
         if isinstance(x, Value):
-            names.append(x.label or f"x[{i}]")
+            names.append(x.label or default)
             points.append(x.data)
         else:
-            names.append(f"x[{i}]")
+            names.append(default)
             points.append(Value(x).data)  # the engine's check: a finite real number
     if not names:
         raise OperandError("gradcheck: inputs is empty; give f at least one input")
@@ -342,11 +369,29 @@ def _call(f, names: list[str], points: list[float], i: int, t: float) -> float:
 
 
 def _central(fn: Callable[[float], float], x: float, eps: float) -> tuple[float, str]:
-    """(fn(x + eps) - fn(x - eps)) / (2 eps), or nan and why when fn fails there."""
-    try:
-        return (fn(x + eps) - fn(x - eps)) / (2.0 * eps), ""
-    except (GlassgradError, ArithmeticError, ValueError) as e:
-        return math.nan, f"no finite difference: fails at {x:g} ± {eps:g} ({e})"
+    """(fn(x + h) - fn(x - h)) / (2 h) with the step scaled to x: h = eps * max(1, |x|).
+
+    Near a domain edge (fn fails at x - h or x + h, as log does below 0) the step is halved
+    until both sides are defined, then cut a thousandfold more so it is small next to the
+    distance to the edge. nan and why when no step works.
+    """
+    h = eps * max(1.0, abs(x))
+    note = ""
+    for _ in range(60):
+        try:
+            return (fn(x + h) - fn(x - h)) / (2.0 * h) if not note else _shrunk(fn, x, h), note
+        except (GlassgradError, ArithmeticError, ValueError) as e:
+            if not note:
+                note = f"near a domain edge ({e}): the step shrinks below {h:g}"
+            h /= 2.0
+    return math.nan, f"no finite difference: fn fails at {x:g} ± every step down to {h:g}"
+
+
+def _shrunk(fn, x: float, h: float) -> float:
+    """Both sides are defined at step h: use a step a thousandfold smaller."""
+    fn(x + h), fn(x - h)  # raises if not
+    h /= 1000.0
+    return (fn(x + h) - fn(x - h)) / (2.0 * h)
 
 
 def _kinks_by_input(out: Value, leaves: list[Value]) -> dict[int, str]:
@@ -370,6 +415,37 @@ def _kinks_by_input(out: Value, leaves: list[Value]) -> dict[int, str]:
             for i, leaf in enumerate(leaves) if leaf in upstream}
 
 
+def _kink_sides(out: Value) -> tuple:
+    """For every node with a kink, in topological order: which side of each kink its input is on."""
+    return tuple((x.parents[0].data > k) - (x.parents[0].data < k)
+                 for x in topological_order(out) if x.op_def is not None for k in x.op_def.kinks)
+
+
+def _step_off_kinks(f, names, points, i: int, eps: float, sides: tuple) -> tuple[float, str]:
+    """A step for input ``i`` small enough that no kinked op's input crosses its kink at
+    x ± step (ReLU at 1e-7 with a step of 1e-6 would average its two slopes)."""
+    x = points[i]
+    h = eps * max(1.0, abs(x))
+    for shrink in range(20):
+        crossed = False
+        for t in (x - h, x + h):
+            try:
+                moved = f(*[Value(t if j == i else p, label=n) for j, (n, p) in enumerate(zip(names, points))])
+            except (GlassgradError, ArithmeticError, ValueError):
+                return eps, ""
+            if not isinstance(moved, Value):
+                return eps, ""
+            crossed = crossed or _kink_sides(moved) != sides
+        if not crossed:
+            if shrink == 0:
+                return eps, ""
+            return h / max(1.0, abs(x)), (f"within the step of a kink (the input of an op with a kink "
+                                          f"crosses it at x ± {eps * max(1.0, abs(x)):g}): "
+                                          f"step shrunk to {h:g}")
+        h /= 10.0
+    return eps, ""
+
+
 def _kink_note(op: Op, x: float) -> str:
     return f"{op.name} exactly at its kink {x:g}, where {op.kink_note}"
 
@@ -388,10 +464,16 @@ def _op_rows(root: Value, eps: float, atol: float, rtol: float) -> list[Gradchec
         name = f"{node.label or f'#{index[node]}'} = {_written(op, operands, node.const)}"
         args = [p.data for p in node.parents]
         for i, local in enumerate(node.local_grads):
-            numeric, note = _central(lambda t: _forward_at(op, args, node.const, i, t), args[i], eps)
+            step = eps
+            near = [k for k in op.kinks if 0.0 < abs(args[i] - k) <= eps * max(1.0, abs(args[i]))]
+            if near:  # within a step of a kink: a smaller step keeps both sides on one branch
+                step = abs(args[i] - near[0]) / (4.0 * max(1.0, abs(args[i])))
+            numeric, note = _central(lambda t: _forward_at(op, args, node.const, i, t), args[i], step)
             kink = bool(op.kinks) and args[i] in op.kinks
             if kink:
                 note = _kink_note(op, args[i])
+            elif near:
+                note = f"{op.name}'s input {args[i]:g} is within the step of its kink {near[0]:g}: step shrunk to {step:g}"
             rows.append(_row(name, local, numeric, atol, rtol, wrt=operands[i], kink=kink, note=note))
     return rows
 
