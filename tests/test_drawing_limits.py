@@ -108,3 +108,18 @@ def test_parameters_are_what_the_caller_says_and_the_guess_is_modest():
     assert guessed == ["W1[0,1]", "b1[0]", "Wi", "Wo[2]", "W^i", "W^{(o)}", "w^{(1)}"]
     told = drawing._kinds({v: i for i, v in enumerate(leaves + [root])}, root, [leaves[7]])
     assert [s for s, v in zip(labels, leaves) if told[v] == "parameter"] == ["b"]
+
+
+def test_collapse_leaves_the_parameters_out_and_dashes_their_ops():
+    w, x = Value(0.5, label="W1[0,0]"), Value(2.0, label="x[0]")
+    y = (w * x).tanh()
+    d = ag.draw(y, collapse=True)
+    assert "W1[0,0]" not in d.source.split("tooltip")[0] and "v0 " not in d.source
+    assert 'style="filled,dashed"' in d.source and "1 operand(s) not drawn" in d.source
+    assert "v0 " in ag.draw(y, collapse=True, parameters=[]).source    # told: no parameters
+
+
+def test_in_a_notebook_the_svg_scales_down_to_the_page_width():
+    svg = '<svg width="1678pt" height="1054pt"\n viewBox="0.00 0.00 1678.00 1054.09">'
+    assert drawing._fit_width(svg) == ('<svg width="100%" style="max-width: 1678pt; height: auto"\n'
+                                       ' viewBox="0.00 0.00 1678.00 1054.09">')

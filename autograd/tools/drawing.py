@@ -87,14 +87,17 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
          parameters: Iterable[Value] | None = None,
          cluster: bool | Callable[[Value], str | tuple[str, ...] | None] = True,
          start: Value | None = None, max_nodes: int = 2000, title: str | None = None,
-         legend: bool = False, timeout: float = 60.0) -> "Drawing":
+         legend: bool = False, collapse: bool = False, timeout: float = 60.0) -> "Drawing":
     """Draw the graph that computes ``root``: values, grads, ops and local derivatives.
 
     Options: ``rankdir`` "LR" (left to right, the default) or "TB" (top to bottom);
     ``number_format`` a float format spec; ``show_grad`` / ``show_edge_labels``;
     ``values`` / ``grads`` override what is shown (None shows "?");
-    ``parameters`` the leaves to colour as parameters (default: labels like ``w``, ``W1[0,1]``,
-    ``b``); ``cluster`` groups nodes in boxes: True gives one box per neuron, read from
+    ``parameters`` the leaves to colour as parameters: pass ``model.parameters()`` for an nn
+    model (without it only nn's ``W1[0,1]``, ``b1[0]`` and the course's ``Wi``, ``Wo``, ``W^i``,
+    ``W^o`` are taken for parameters; a lone ``w`` or ``b`` is drawn as an input);
+    ``collapse`` leaves the parameters out (a dashed op has operands not drawn; its tooltip
+    counts them): a whole network's graph at a readable size; ``cluster`` groups nodes in boxes: True gives one box per neuron, read from
     nn's labels (``W1[0,2]``, ``b1[0]``, ``z1[0]``, ``h1[0]``: layer 1, neuron 0; an
     unlabelled node joins the one box it feeds), a function ``node -> name`` (or a tuple
     of names, outermost first, for nested boxes) chooses them, False draws none;
@@ -142,6 +145,10 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     _check_options(rankdir, number_format, max_nodes, timeout, title, start, number_width)
     index, outside = _select(root, start, max_nodes)
     kinds = _kinds(index, root, parameters)
+    if collapse:
+        hidden = {node: i for node, i in index.items() if kinds[node] == "parameter" and node is not start}
+        index = {node: i for node, i in index.items() if node not in hidden}
+        outside = {**outside, **hidden}
     paths = _clusters(index, cluster)
     marks = _Marks(index, highlight, highlight_edges, highlight_ops)
     shown = _Shown(number_format, values, grads, names, number_width, {**outside, **index})
@@ -248,7 +255,7 @@ class Drawing:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         try:
-            return {"image/svg+xml": self.svg(), "text/plain": repr(self)}
+            return {"image/svg+xml": _fit_width(self.svg()), "text/plain": repr(self)}
         except GlassgradError as e:  # no renderer: say so in the notebook instead of a traceback
             return {"text/plain": f"{self!r}\n{e}"}
 
@@ -284,6 +291,16 @@ class Drawing:
         if cached is None or cached[0] != source:
             self._rendered[key] = cached = (source, _run_renderer(source, fmt, extra, self.timeout))
         return cached[1]
+
+
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def _fit_width(svg: str) -> str:
+    """The SVG scaled down to the width of the page it is shown in (a notebook's cell), never up:
+    width 100% with its own width as the most, the height following the viewBox."""
+    return _SVG_SIZE.sub(lambda m: f'<svg width="100%" style="max-width: {m[1]}pt; height: auto"',
+                         svg, count=1)
 
 
 # -- which nodes, of which kind, in which box -----------------------------------
