@@ -42,7 +42,8 @@ def test_backward_steps_are_the_edges_in_the_order_backprop_takes_them():
     assert [(s.node, s.parent) for s in backward] == [(y, z), (z, wx), (z, b), (wx, w), (wx, x)]
     assert [(s.upstream, s.local, s.contribution) for s in backward] == [
         (1.0, 0.25, 0.25), (0.25, 1.0, 0.25), (0.25, 1.0, 0.25), (0.25, 2.0, 0.5), (0.25, 0.5, 0.125)]
-    assert str(backward[0]) == ("∂y/∂z += ∂y/∂y · ∂y/∂z = ∂y/∂y · y(1 - y) = 1 · 0.5(1 - 0.5) = 0.25, "
+    # the output's own use is written with its expression: never ∂y/∂z on both sides
+    assert str(backward[0]) == ("∂y/∂z += ∂y/∂y · ∂sigmoid(z)/∂z = ∂y/∂y · y(1 - y) = 1 · 0.5(1 - 0.5) = 0.25, "
                                 "so ∂y/∂z = 0.25")
     assert str(backward[3]).endswith("= ∂y/∂(w * x) · x = 0.25 · 2 = 0.5, so ∂y/∂w = 0.5")
 
@@ -84,8 +85,10 @@ def test_the_text_lists_every_step_under_its_phase_with_the_cursor():
     t.goto(4)
     lines = t.text().splitlines()
     assert lines[0] == "forward:" and lines[4] == "backward:"
-    assert lines[6].startswith(">   4  ∂y/∂z += ")
-    assert repr(t) == "<Trace of 'y': 3 forward steps, the seed, 5 backward steps; at step 4>"
+    assert lines[1].startswith("    1  w * x = ")            # people count from 1; t[4] is step 5
+    assert lines[6].startswith(">   5  ∂y/∂z += ")
+    assert repr(t) == "<Trace of 'y': 3 forward steps, the seed, 5 backward steps; at step 5 of 9>"
+    assert repr(t[4]).startswith("<BackwardStep step 5 (t[4]): ∂y/∂z += ")
 
 
 def test_frames_show_unknown_numbers_as_question_marks():
@@ -124,10 +127,11 @@ def test_forward_frames_light_the_op_at_work_and_backward_frames_the_way_back():
 def test_frames_name_unlabelled_nodes_as_the_steps_do():
     x = Value(2.0, label="x")
     t = trace(ag.dot([x], [3.0], bias=-0.5) * 2)
-    assert str(t[1]).startswith("n3 = (dot(x, 3) - 0.5) * 2")
+    name = t.notation[t.root]
+    assert str(t[1]).startswith(f"{name} = (dot(x, ")
     source = t.frame(1).source
-    assert "<B>n3</B>" in source and "<B>dot(x, 3) - 0.5</B>" in source
-    assert "<B>n3</B>" not in t.frame(1, names=None).source
+    assert f"<B>{name}</B>" in source and "<B>dot(x, " in source
+    assert f"<B>{name}</B>" not in t.frame(1, names=None).source
 
 
 @pytest.mark.skipif(DOT is None, reason="Graphviz's dot is not installed")
@@ -148,7 +152,7 @@ def test_a_trace_of_a_100000_node_chain_builds_without_recursion():
     t = trace(y)
     assert len(t) == 100_000 + 1 + 100_000
     assert t.grads[x] == 1.0
-    assert str(t[-1]).endswith("so ∂n100000/∂x = 1")
+    assert str(t[-1]).endswith(f"so ∂{t.notation[y]}/∂x = 1")
     with pytest.raises(TraceError, match=f"100001 nodes; frames are drawn for up to {MAX_FRAME_NODES}"):
         t.frame()
     assert t._repr_html_() is None                          # the notebook shows repr() instead
@@ -190,10 +194,111 @@ def test_a_relu_that_is_off_is_noted_on_its_steps():
 def test_folded_constants_of_sum_and_dot_are_written():
     x = Value(2.0, label="x")
     assert str(trace(ag.sum([x, 3]))[0]) == "sum(x) + 3 = sum(2) + 3 = 5"
-    assert str(trace(ag.dot([x], [3.0], bias=-0.5) * 2)[1]) == "n3 = (dot(x, 3) - 0.5) * 2 = 5.5 * 2 = 11"
+    t = trace(ag.dot([x], [3.0], bias=-0.5) * 2)
+    three = t.notation[t[0].node.parents[1]]
+    assert str(t[0]) == f"dot(x, {three}) - 0.5 = x·{three} - 0.5 = 2·3 - 0.5 = 5.5"
+    assert str(t[1]) == f"{t.notation[t.root]} = (dot(x, {three}) - 0.5) * 2 = 5.5 * 2 = 11"
 
 
 def test_a_lone_leaf_is_just_the_seed():
     x = Value(2.0, label="x")
     t = trace(x)
     assert [s.kind for s in t] == ["seed"] and t.grads == {x: 1.0}
+
+
+# -- the course network: order, dot as w·x + b, names defined, limits --------------------------
+
+def two_two_one():
+    """The course's 2-2-1 sigmoid network with BCE, at the numbers of the issue."""
+    x = [Value(1.0, label="x[0]"), Value(0.0, label="x[1]")]
+    W1 = [[Value(0.6888, label="W1[0,0]"), Value(0.5159, label="W1[0,1]")],
+          [Value(-0.1589, label="W1[1,0]"), Value(-0.4822, label="W1[1,1]")]]
+    b1 = [Value(0.0, label="b1[0]"), Value(0.0, label="b1[1]")]
+    W2 = [Value(0.0225, label="W2[0]"), Value(-0.1901, label="W2[1]")]
+    b2, y = Value(0.0, label="b2"), Value(1.0, label="y")
+    h = [ag.dot(W1[j], x, b1[j]).sigmoid() for j in range(2)]
+    for j in range(2):
+        h[j].label = f"h[{j}]"
+    yhat = ag.dot(W2, h, b2).sigmoid(); yhat.label = "yhat"
+    L = -y * yhat.log() - (1 - y) * (1 - yhat).log(); L.label = "L"
+    return L
+
+
+def test_a_dot_step_shows_its_products_and_forward_goes_from_the_inputs_to_the_loss():
+    t = trace(two_two_one())
+    first = str(t[0])
+    name = t.notation[t[0].node]
+    assert first == f"{name} = W1[0,0]·x[0] + W1[0,1]·x[1] + b1[0] = 0.6888·1 + 0.5159·0 + 0 = 0.6888"
+    forward = [s.node.label or t.notation[s.node] for s in t if s.kind == "forward"]
+    assert forward.index("h[0]") < forward.index("yhat") < forward.index("-y") < forward.index("L")
+    assert [t.grads[n] for n in t.order if not n.parents] == ag.grad(t.root, [n for n in t.order if not n.parents])
+
+
+def test_every_generated_name_in_the_text_is_defined():
+    t = trace(two_two_one())
+    text = t.text()
+    where = text[text.index("where:"):]
+    for node in t.order:
+        if t.notation.is_generated(node) and node.parents:
+            assert f"{t.notation[node]} = " in where
+    assert f"{t.notation[t[0].node]} = W1[0,0]·x[0] + W1[0,1]·x[1] + b1[0] (unlabelled)" in where
+
+
+def test_the_output_step_never_has_the_same_symbol_on_both_sides():
+    t = trace(two_two_one())
+    for s in t:
+        if s.kind == "backward" and s.node is t.root:
+            lhs = str(s).split(" += ")[0]
+            assert lhs not in str(s).split(" += ")[1].split(", so ")[0]
+
+
+def test_a_dot_of_many_operands_writes_six_products_then_how_many_more():
+    ws = [Value(0.5, label=f"w{k}") for k in range(1000)]
+    xs = [Value(2.0, label=f"x{k}") for k in range(1000)]
+    d = ag.dot(ws, xs); d.label = "d"
+    text = str(trace(d)[0])
+    assert text.startswith("d = w0·x0 + w1·x1 + ") and "+ … (994 more) = 0.5·2 + " in text
+    assert len(text) < 200
+
+
+def test_text_of_a_sum_of_10000_terms_is_linear():
+    import time
+    w = Value(0.5, label="w")
+    loss = ag.sum([(w * float(k % 7) - float(k % 3)) ** 2 for k in range(10_000)]) / 10_000
+    start = time.perf_counter()
+    text = trace(loss).text()
+    assert time.perf_counter() - start < 20            # was 123 s: each edge wrote all 10^4 operands
+    assert max(len(line) for line in text.splitlines()) < 400
+
+
+def test_a_trace_holds_no_reference_cycle():
+    import gc
+    import weakref
+    x = Value(2.0, label="x")
+    t = trace((x * x).exp())
+    t.text(), t[2].text
+    seen = weakref.ref(x)
+    del x
+    gc.disable()
+    try:
+        del t
+        assert seen() is None                              # freed by reference counting alone
+    finally:
+        gc.enable()
+
+
+def test_frames_refuse_a_graph_of_many_edges_with_the_count():
+    x = Value(1.0, label="x")
+    t = trace(ag.sum([x] * 500))
+    with pytest.raises(TraceError, match="the graph has 500 edges; frames are drawn for up to 120"):
+        t.to_html()
+    assert t._repr_html_() is None
+    assert len(t.text().splitlines()) == 506
+    assert str(t[0]).endswith("(500 operands) = sum(1, 1, 1, 1, 1, 1, ...) = 500")
+
+
+def test_lone_surrogates_print():
+    x = Value(2.0, label="x\ud800")
+    t = trace(x * x)
+    assert "\\ud800" in t.text() and "\\ud800" in str(t[0])
+    t.text().encode("utf-8")

@@ -10,7 +10,7 @@ the op table (``rule_text`` / ``rule_latex``), filled in with the node names.
     >>> y = z.sigmoid(); y.label = "y"
     >>> print(explain(z, y))
     Chain rule at z (z = 0), gradient of y:
-      ∂y/∂z = ∂y/∂y · ∂y/∂z
+      ∂y/∂z = ∂y/∂y · ∂sigmoid(z)/∂z
             = ∂y/∂y · y(1 - y)
             = 1 · 0.5(1 - 0.5)
             = 0.25
@@ -20,13 +20,14 @@ the op table (``rule_text`` / ``rule_latex``), filled in with the node names.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Sequence
 
 from ..backprop import grad as _grad, topological_order
 from .diagnostics import diagnose
 from ..errors import ExplainError, OperandError
-from .markup import markdown as _md, markdown_code as _code
+from .markup import markdown as _md, markdown_code as _code, visible
 from .notation import Notation
 from ..value import Value
 
@@ -83,7 +84,11 @@ class Explanation:
     # -- plain text ---------------------------------------------------------------
     @property
     def text(self) -> str:
-        """The explanation as plain (Unicode) text."""
+        """The explanation as plain (Unicode) text; control characters and lone surrogates in labels
+        are written ``\\x07``, ``\\ud800`` (see :func:`~autograd.tools.markup.visible`), so it prints anywhere."""
+        return visible(self._text())
+
+    def _text(self) -> str:
         n, node, root = self.notation, self.node, self.root
         if not self.contributions:
             return "\n".join(self._seed())
@@ -92,8 +97,9 @@ class Explanation:
         pad = " " * (len(lhs) - 2) + "= "
         for k, row in enumerate(self._equation_rows(latex=False)):
             lines.append((lhs if k == 0 else pad) + row)
-        if self._definitions():
-            lines.append("  where " + "; ".join(self._definitions()))
+        definitions = self._definitions()
+        if definitions:
+            lines.append("  where " + "; ".join(definitions))
         if len(self.contributions) > 1:
             lines.append(f"  {n[node]} is used {len(self.contributions)} times; each use adds "
                          f"upstream × local:")
@@ -127,10 +133,11 @@ class Explanation:
         n, node = self.notation, self.node
         if not self.contributions:
             return f"$$\n{self.latex}\n$$\n\n{_md(self._seed()[0])}"
+        definitions = self._definitions()
         parts = [f"**Chain rule at {_code(n[node])}** ({_code(n[node])} = {n.number(node.data)}), "
                  f"gradient of {_code(n[self.root])}", f"$$\n{self.latex}\n$$",
-                 "where " + "; ".join(_code(d) for d in self._definitions())]
-        if not self._definitions():
+                 "where " + "; ".join(_code(d) for d in definitions)]
+        if not definitions:
             parts.pop()
         if len(self.contributions) > 1:
             header, *rows = self._ledger_rows()
@@ -159,10 +166,19 @@ class Explanation:
                 "flows back to the node."]
 
     def _definitions(self) -> list[str]:
-        """``y = sigmoid(z)`` for each consumer whose name does not already say it."""
+        """``y = sigmoid(z)`` for each consumer whose name does not already say it, then a definition
+        of every other generated name the explanation uses (``n7 = w * x``): no name goes undefined."""
         n = self.notation
-        consumers = dict.fromkeys(c.consumer for c in self.contributions)
-        return [n.definition(c) for c in consumers if n.definition(c) != n[c]]
+        consumers = list(dict.fromkeys(c.consumer for c in self.contributions[:_LEDGER_ROWS]))
+        rows = [_definition(n, c) for c in consumers if c.parents and n.expression(c) != n[c]]
+        mentioned = [self.root, self.node]
+        for c in consumers[:_SHOWN_TERMS]:
+            mentioned.extend(_operands_named(n, c, self.node))
+        for path in self.paths or ():
+            mentioned.extend(c.parents[i] for c, i in path.edges)
+        defined = set(consumers)
+        rows.extend(legend(n, [m for m in mentioned if m not in defined]))
+        return list(dict.fromkeys(rows))
 
     def _equation_rows(self, latex: bool) -> list[str]:
         uses = [(c.consumer, c.index, c.upstream) for c in self.contributions]
@@ -205,11 +221,24 @@ def chain_rule_rows(notation: Notation, root: Value, node: Value, uses: Sequence
                     total: float, *, latex: bool = False) -> list[str]:
     """The right-hand sides of ``∂root/∂node = ...``, one sum term per use ``(consumer, index, upstream)``:
     the chain rule, the local rules, the numbers, the result (rows that read the same are kept once).
+    At most ``_SHOWN_TERMS`` terms are written out, then "+ … (n more)".
+
+    A use by the output itself has no chain-rule factor of its own to write: ``∂y/∂y · ∂y/∂z``
+    would show the very symbol being computed, so that use is written with the output's
+    expression instead (``∂y/∂y · ∂sigmoid(z)/∂z``), or, when the output has no other name,
+    goes straight to its local rule.
+
+    >>> from autograd import Value, topological_order
+    >>> from autograd.tools.notation import Notation
+    >>> z = Value(0.0, label="z"); y = z.sigmoid(); y.label = "y"
+    >>> chain_rule_rows(Notation(topological_order(y)), y, z, [(y, 0, 1.0)], 0.25)
+    ['∂y/∂y · ∂sigmoid(z)/∂z', '∂y/∂y · y(1 - y)', '1 · 0.5(1 - 0.5)', '0.25']
     """
     n = notation
     dot = " \\cdot " if latex else " · "
     shown = uses[:_SHOWN_TERMS]
     more = len(uses) - len(shown)
+    rule = _rules(n)
 
     def line(terms: list[str]) -> str:
         text = " + ".join(terms)
@@ -217,13 +246,175 @@ def chain_rule_rows(notation: Notation, root: Value, node: Value, uses: Sequence
             text += f" + \\dots ({more} more)" if latex else f" + … ({more} more)"
         return text
 
-    chain = line([n.partial(root, c, latex=latex) + (" " if latex else " · ") + n.partial(c, node, latex=latex)
-                  for c, _, _ in shown])
-    rules = line([n.partial(root, c, latex=latex) + dot + _factor(n.rule(c, i, latex=latex))
-                  for c, i, _ in shown])
-    numbers = line([n._wrap_number(up) + dot + _factor(n.rule(c, i, latex=latex, numbers=True))
-                    for c, i, up in shown])
-    return list(dict.fromkeys([chain, rules, numbers, n.number(total)]))
+    def local(c: Value) -> str | None:
+        """``∂c/∂node``, or None when it would read as the total derivative being computed."""
+        if c is not root:
+            return n.partial(c, node, latex=latex)
+        expression = n.expression(c, latex=latex)
+        if expression == (n.latex if latex else n.text)[c]:
+            return None
+        wrt = n.operand(node, latex)
+        if latex:
+            return f"\\frac{{\\partial ({expression})}}{{\\partial {wrt}}}"
+        return f"∂{expression if _is_unit(expression) else f'({expression})'}/∂{wrt}"
+
+    locals_ = [local(c) for c, _, _ in shown]
+    rows = []
+    if all(part is not None for part in locals_):
+        rows.append(line([n.partial(root, c, latex=latex) + (" " if latex else " · ") + part
+                          for (c, _, _), part in zip(shown, locals_)]))
+    rows.append(line([n.partial(root, c, latex=latex) + dot + _factor(rule(c, i, latex))
+                      for c, i, _ in shown]))
+    rows.append(line([n._wrap_number(up) + dot + _factor(rule(c, i, latex, True))
+                      for c, i, up in shown]))
+    rows.append(n.number(total))
+    return list(dict.fromkeys(rows))
+
+
+def _is_unit(text: str) -> bool:
+    """True for text that reads as one unit after ``∂``: a name or a call like ``sigmoid(z)``."""
+    return text.replace("_", "a").replace("[", "").replace("]", "").replace(",", "").isalnum() or (
+        text.endswith(")") and "(" in text and text[:text.index("(")].isidentifier()
+        and text.count("(") == 1)
+
+
+def _rules(n: Notation):
+    """``rule(c, i, latex, numbers)``: ``n.rule`` with a rule that names no operand (``1`` for each
+    operand of a sum) worked out once per node, so writing every edge of a node with 10^4
+    operands stays linear."""
+    cache: dict = {}
+
+    def rule(c: Value, i: int, latex: bool = False, numbers: bool = False) -> str:
+        templates = c.op_def.rule_latex if latex else c.op_def.rule_text
+        key = (c, min(i, len(templates) - 1), latex, numbers)
+        if key in cache:
+            return cache[key]
+        text = n.rule(c, i, latex=latex, numbers=numbers)
+        if text == templates[key[1]]:  # a fixed rule: the same text for every operand it covers
+            cache[key] = text
+        return text
+
+    return rule
+
+
+def sum_of_products(notation: Notation, node: Value) -> list[tuple[int, ...]] | None:
+    """How an n-ary node reads as ``w·x + v·u + b``: its terms as operand indices, a pair for a
+    product, one index for a term added as it is; None when its local rules do not say so.
+
+    Read from the local rules: operands ``i`` and ``j`` form a product when each one's local
+    derivative is the other (``dot``); an operand whose local derivative is 1 is added as it is.
+
+    >>> from autograd import Value, topological_order, dot
+    >>> w, x, b = Value(2.0, label="w"), Value(3.0, label="x"), Value(1.0, label="b")
+    >>> d = dot([w], [x], b)
+    >>> sum_of_products(Notation(topological_order(d)), d)
+    [(0, 1), (2,)]
+    """
+    n, parents = notation, node.parents
+    if node.op_def.arity is not None or len(parents) < 2:
+        return None
+    known = _TERMS.setdefault(n, {})
+    if node in known:
+        return known[node]
+    rule = _rules(n)
+    first: dict[str, int] = {}
+    for k, p in enumerate(parents):
+        first.setdefault(n.operand(p), k)
+    terms, used, pairs = [], set(), 0
+    for i, p in enumerate(parents):
+        if i in used:
+            continue
+        r = rule(node, i)
+        j = first.get(r)
+        if j is not None and j != i and j not in used and rule(node, j) == n.operand(p):
+            used.update((i, j))
+            terms.append((i, j))
+            pairs += 1
+        elif r == "1":
+            used.add(i)
+            terms.append((i,))
+        else:
+            known[node] = None
+            return None
+    known[node] = terms if pairs else None
+    return known[node]
+
+
+_TERMS: "weakref.WeakKeyDictionary[Notation, dict]" = weakref.WeakKeyDictionary()
+"""sum_of_products, worked out once per node of a notation."""
+
+
+def written_sum(notation: Notation, node: Value, *, numbers: bool = False,
+                shown: int | None = None) -> str | None:
+    """``W[0]·x[0] + W[1]·x[1] + b`` (or with ``numbers``, ``0.5·1 + 2·0 + 0``) for a node that is a
+    sum of products (see :func:`sum_of_products`), at most ``shown`` terms then ``+ … (n more)``;
+    None for any other node.
+
+    >>> from autograd import Value, topological_order, dot
+    >>> w, x, b = Value(2.0, label="w"), Value(3.0, label="x"), Value(1.0, label="b")
+    >>> d = dot([w], [x], b)
+    >>> n = Notation(topological_order(d))
+    >>> written_sum(n, d), written_sum(n, d, numbers=True)
+    ('w·x + b', '2·3 + 1')
+    """
+    terms = sum_of_products(notation, node)
+    if terms is None:
+        return None
+    shown = _SHOWN_TERMS if shown is None else shown
+    parents = node.parents
+    write = (lambda p: notation._wrap_number(p.data)) if numbers else notation.operand
+    text = " + ".join("·".join(write(parents[k]) for k in term) for term in terms[:shown])
+    if len(terms) > shown:
+        text += f" + … ({len(terms) - shown} more)"
+    if node.const:
+        c = format(node.const + 0.0, "g")
+        text += f" - {c[1:]}" if c.startswith("-") else f" + {c}"
+    return text
+
+
+def legend(notation: Notation, nodes) -> list[str]:
+    """``t3 = w * x (unlabelled)`` for each node of ``nodes`` written by a generated name, so every
+    name a text uses is defined (a sum of products written as products, at most six terms).
+
+    >>> from autograd import Value, topological_order
+    >>> w, x = Value(0.5, label="w"), Value(2.0, label="x")
+    >>> y = ((w * x).exp() * w).tanh()
+    >>> legend(Notation(topological_order(y)), topological_order(y))
+    ['t1 = tanh(exp(w * x) * w) (unlabelled)']
+    """
+    nodes = list(dict.fromkeys(nodes))
+    if not hasattr(notation, "is_generated"):  # a Notation from before generated names: n7
+        generated = getattr(notation, "_generated", ())
+        return [f"{_definition(notation, node)} (unlabelled)" for node in nodes
+                if node in generated and node.parents]
+    lines = []
+    for node in nodes:
+        if not notation.is_generated(node):
+            continue
+        if node.parents and (node.op_def.arity is None or sum_of_products(notation, node) is not None):
+            lines.append(f"{_definition(notation, node)} (unlabelled)")
+        else:
+            lines.extend(notation.legend([node]))
+    return lines
+
+
+def _definition(notation: Notation, node: Value) -> str:
+    """``n9 = W1[0,0]·x[0] + b1[0]``: a node's definition, bounded (a sum of products as products)."""
+    form = written_sum(notation, node)
+    if form is not None:
+        return f"{notation[node]} = {form}"
+    if node.op_def.arity is not None or len(node.parents) <= _SHOWN_TERMS:
+        return notation.definition(node)
+    return f"{notation.definition(node)} ({len(node.parents)} operands)"
+
+
+def _operands_named(n: Notation, c: Value, node: Value) -> list[Value]:
+    """The operands of ``c`` that its local rule with respect to ``node`` may name (bounded)."""
+    parents = c.parents
+    if c.op_def.arity is not None:
+        return list(parents)
+    terms = sum_of_products(n, c) or []
+    return [parents[k] for term in terms if any(parents[k] is node for k in term) for k in term][:2 * _SHOWN_TERMS]
 
 
 def _factor(rule: str) -> str:
@@ -284,7 +475,7 @@ def explain(node: Value, root: "Value | object | None" = None, *, number_format:
     if not uses and node is not root:
         raise ExplainError(f"explain: node {_who(node)} is not in the graph of {_who(root)}; "
                            "pass the output it was used to compute")
-    notation = Notation(order, number_format)
+    notation = Notation(order, number_format, max_operands=_SHOWN_TERMS)
     consumers = list(dict.fromkeys(c for c, _ in uses))
     grads = dict(zip(consumers, _grad(root, consumers))) if consumers else {}
     contributions, running = [], 0.0

@@ -2,11 +2,16 @@
 
 ``trace(root)`` records, without touching any ``.grad``:
 
-* one **forward** step per op node, in topological order: ``z = w * x + b = 1 + (-1) = 0``;
+* one **forward** step per op node, in the order a person computes them, from the inputs
+  towards the output (deeper subgraphs first): ``z = w * x + b = 1 + (-1) = 0``; a ``dot``
+  reads ``W[0]·x[0] + W[1]·x[1] + b = 0.5·1 + 2·0 + 0`` (at most six terms, then ``+ … (n more)``);
 * the **seed**: ``∂y/∂y = 1``;
 * one **backward** step per edge, in the order backprop processes them (nodes in reverse
   topological order, each node's operands in order): the upstream grad, the local
   derivative, their product (the contribution) and the parent's grad after adding it.
+
+People see steps numbered from 1 (``print(t)``, the page, the widget, the repr); Python's
+indexing stays 0-based: ``t[0]`` is step 1, and ``t.step`` is the index of the current step.
 
 A cursor walks the steps (``next``, ``prev``, ``goto``); each step prints as text and
 draws as a graph frame (``frame``): a forward step lights the op at work, its operand edges
@@ -27,7 +32,7 @@ frame of a trace has the same layout, so stepping moves nothing but the highligh
     >>> print(t.goto(3))
     ∂y/∂y = 1 (backprop starts at the output)
     >>> print(t.next())
-    ∂y/∂z += ∂y/∂y · ∂y/∂z = ∂y/∂y · y(1 - y) = 1 · 0.5(1 - 0.5) = 0.25, so ∂y/∂z = 0.25
+    ∂y/∂z += ∂y/∂y · ∂sigmoid(z)/∂z = ∂y/∂y · y(1 - y) = 1 · 0.5(1 - 0.5) = 0.25, so ∂y/∂z = 0.25
     >>> w.grad   # the trace computes its own gradients
     0.0
 """
@@ -47,16 +52,20 @@ from .diagnostics import diagnose
 from ..errors import TraceError, GlassgradError, OperandError
 from ..value import Value
 from .drawing import Drawing, draw
-from .explaining import chain_rule_rows
+from .explaining import _SHOWN_TERMS, _definition, chain_rule_rows, legend, written_sum
+from .markup import visible
 from .notation import Notation
 from .stepper_html import Filmstrip, frame_html, write_page
 from .stepper_widget import stepper_widget
 
-__all__ = ["trace", "Trace", "Step", "ForwardStep", "SeedStep", "BackwardStep", "TraceError"]
+__all__ = ["trace", "computing_order", "Trace", "Step", "ForwardStep", "SeedStep", "BackwardStep", "TraceError"]
 
 MAX_FRAME_NODES = 80
 """Frames (and so the HTML page, the filmstrip and the widget) are drawn for graphs up to this size:
 a page holds one drawing per step, about 2.5 steps per node."""
+MAX_FRAME_EDGES = 120
+"""... and up to this many edges: a page holds one drawing per step, one backward step per edge,
+and each drawing shows every edge, so a page grows as edges squared (120 edges: about 10 MB)."""
 
 
 # -- steps ------------------------------------------------------------------------
@@ -68,7 +77,7 @@ class Step:
 
     index: int
     node: Value
-    _trace: "Trace"
+    _graph: "_Graph"
 
     kind = ""
 
@@ -98,10 +107,10 @@ class Step:
         return ()
 
     def __str__(self) -> str:
-        return self.text
+        return visible(self.text)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.index}: {self.text}>"
+        return f"<{type(self).__name__} step {self.index + 1} (t[{self.index}]): {self.text}>"
 
 
 @dataclass(frozen=True, eq=False, repr=False, slots=True)
@@ -116,9 +125,15 @@ class ForwardStep(Step):
 
     @property
     def text(self) -> str:
-        n = self._trace.notation
-        parts = [n.definition(self.node), n.expression(self.node, numbers=True), n.number(self.node.data)]
-        return " = ".join(dict.fromkeys(parts))
+        n, node = self._graph.notation, self.node
+        form = written_sum(n, node)
+        if form is not None:  # dot: the products in sight, W[0]·x[0] + W[1]·x[1] + b
+            parts = [n[node], form, written_sum(n, node, numbers=True)]
+        elif node.op_def.arity is None and len(node.parents) > _SHOWN_TERMS:
+            parts = [_definition(n, node), n.expression(node, numbers=True)]
+        else:
+            parts = [n.definition(node), n.expression(node, numbers=True)]
+        return " = ".join(dict.fromkeys([*parts, n.number(node.data)]))
 
     @property
     def highlight_edges(self) -> tuple[tuple[Value, int], ...]:
@@ -137,7 +152,7 @@ class SeedStep(Step):
 
     @property
     def text(self) -> str:
-        n = self._trace.notation
+        n = self._graph.notation
         return f"{n.partial(self.node, self.node)} = 1 (backprop starts at the output)"
 
 
@@ -159,7 +174,7 @@ class BackwardStep(Step):
 
     @property
     def text(self) -> str:
-        n, root = self._trace.notation, self._trace.root
+        n, root = self._graph.notation, self._graph.root
         rows = chain_rule_rows(n, root, self.parent, [(self.node, self.operand, self.upstream)],
                                self.contribution)
         lhs = n.partial(root, self.parent)
@@ -180,10 +195,64 @@ class BackwardStep(Step):
 
 # -- the trace ----------------------------------------------------------------------
 
+class _Graph:
+    """What steps need to write themselves: the output, the nodes in order, the notation.
+    Steps hold this, not the trace, so a trace and its steps form no reference cycle
+    (the graph is freed by reference counting alone when the trace goes)."""
+
+    __slots__ = ("root", "order", "number_format", "_notation")
+
+    def __init__(self, root: Value, order: list[Value], number_format: str):
+        self.root, self.order, self.number_format = root, order, number_format
+        self._notation: Notation | None = None
+
+    @property
+    def notation(self) -> Notation:
+        if self._notation is None:
+            self._notation = Notation(self.order, self.number_format, max_operands=_SHOWN_TERMS)
+        return self._notation
+
+
+def computing_order(root: Value) -> list[Value]:
+    """Every node of ``root``'s graph, parents first, in the order a person computes them: at
+    each node the deeper operand's subgraph first (ties in operand order), so the inputs and
+    parameters come before the short side branches (``x·W`` before ``-y``). Iterative.
+
+    >>> from autograd import Value
+    >>> x, y = Value(2.0, label="x"), Value(1.0, label="y")
+    >>> L = -y + (x * 3).exp(); L.label = "L"
+    >>> [n.label or n.op for n in computing_order(L)]
+    ['x', '*3', 'exp', 'y', 'neg', 'L']
+    """
+    height: dict[Value, int] = {}
+    for node in topological_order(root):
+        height[node] = 1 + max((height[p] for p in node.parents), default=-1)
+    order: list[Value] = []
+    visited = {root}
+
+    def deeper_first(node: Value):
+        parents = node.parents
+        return iter(sorted(parents, key=lambda p: -height[p]) if len(parents) > 1 else parents)
+
+    stack = [(root, deeper_first(root))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in visited:
+                visited.add(parent)
+                stack.append((parent, deeper_first(parent)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
 class Trace:
     """The steps of the forward and backward pass through ``root``'s graph, with a cursor.
 
-    ``len(t)``; ``t.step`` (the cursor, from 0); ``t.current``; ``t.next()`` and ``t.prev()``
+    ``len(t)``; ``t.step`` (the cursor: the 0-based index of the current step, which people
+    see as step ``t.step + 1``); ``t.current``; ``t.next()`` and ``t.prev()``
     move one step and stop at the ends; ``t.goto(k)`` takes a list index (``-1`` is the last
     step) and raises IndexError outside the trace. ``t[k]``, ``for s in t``, ``str(t)``
     (every step), ``t.frame(k)`` (a drawing), ``t.to_html(path)``, ``t.filmstrip()``,
@@ -203,20 +272,21 @@ class Trace:
                              "try '.4g'") from None
         self.root = root
         self.number_format = number_format
-        self.order = topological_order(root)
-        steps: list[Step] = [ForwardStep(k, node, self) for k, node in
+        self.order = computing_order(root)
+        graph = self._graph = _Graph(root, self.order, number_format)
+        steps: list[Step] = [ForwardStep(k, node, graph) for k, node in
                              enumerate(node for node in self.order if node.parents)]
         self.forward_steps = len(steps)
-        steps.append(SeedStep(len(steps), root, self))
+        steps.append(SeedStep(len(steps), root, graph))
         grads = {root: 1.0}
         get = grads.get
-        for node in reversed(self.order):
+        for node in reversed(topological_order(root)):  # backprop's own order
             g = get(node, 0.0)
             if g - g != 0.0:  # the same refusal as backward and grad: never show an inf gradient
                 raise overflow_error("trace", node, g)
             for i, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
                 grads[parent] = after = get(parent, 0.0) + local * g
-                steps.append(BackwardStep(len(steps), node, self, i, g, local, local * g, after))
+                steps.append(BackwardStep(len(steps), node, graph, i, g, local, local * g, after))
         for node in self.order:  # a node no edge reaches (none, as every node leads to root) stays 0
             grads.setdefault(node, 0.0)
         self.grads: dict[Value, float] = grads
@@ -225,10 +295,19 @@ class Trace:
         self._svgs: dict[bytes, str] = {}  # digest of a frame's DOT text -> its SVG
         self._widths: dict[str, int] = {}
 
-    @cached_property
+    @property
     def notation(self) -> Notation:
         """How the nodes are written in the steps' text (built on first use)."""
-        return Notation(self.order, self.number_format)
+        return self._graph.notation
+
+    @property
+    def edges(self) -> int:
+        """The graph's edges: one backward step each."""
+        return len(self.steps) - self.forward_steps - 1
+
+    def legend(self) -> list[str]:
+        """``n9 = W1[0,0]·x[0] + b1[0]``: the definition of every generated name the steps use."""
+        return legend(self.notation, self.order)
 
     # -- the cursor -------------------------------------------------------------------
     def __len__(self) -> int:
@@ -276,7 +355,9 @@ class Trace:
 
     # -- text -------------------------------------------------------------------------
     def text(self) -> str:
-        """Every step, numbered, under the headings forward / backward; the cursor marked ``>``."""
+        """Every step, numbered from 1, under the headings forward / backward; the cursor marked
+        ``>``; then ``where n9 = ...`` for every generated name. Each step's text is bounded (at
+        most six operands written out), so this is linear in the graph."""
         lines = []
         for s in self.steps:
             if s.index == 0 and s.kind == "forward":
@@ -284,9 +365,13 @@ class Trace:
             elif s.kind == "seed":
                 lines.append("backward:")
             mark = ">" if s.index == self._cursor else " "
-            lines.append(f"{mark}{s.index:>4}  {s.text}")
+            lines.append(f"{mark}{s.index + 1:>4}  {s.text}")
             lines.extend(f"        note: {note}" for note in s.notes)
-        return "\n".join(lines)
+        defined = self.legend()
+        if defined:
+            lines.append("where:")
+            lines.extend(f"      {d}" for d in defined)
+        return visible("\n".join(lines))
 
     __str__ = text
 
@@ -294,7 +379,7 @@ class Trace:
         n_back = len(self.steps) - self.forward_steps - 1
         name = self.root.label or self.root.op or "leaf"
         return (f"<Trace of {name!r}: {self.forward_steps} forward steps, the seed, {n_back} backward "
-                f"steps; at step {self._cursor}>")
+                f"steps; at step {self._cursor + 1} of {len(self.steps)}>")
 
     # -- frames -------------------------------------------------------------------------
     def state(self, k: int | None = None) -> tuple[dict, dict]:
@@ -394,11 +479,20 @@ class Trace:
                 self._svgs.update(zip(missing, pool.map(lambda d: d.svg(), missing.values())))
         return [(d, self._svgs[key]) for d, key in zip(drawings, keys)]
 
+    def drawable(self) -> bool:
+        """Whether frames are drawn for this graph: at most MAX_FRAME_NODES nodes and MAX_FRAME_EDGES edges."""
+        return len(self.order) <= MAX_FRAME_NODES and self.edges <= MAX_FRAME_EDGES
+
     def _check_drawable(self, what: str) -> None:
         if len(self.order) > MAX_FRAME_NODES:
             raise TraceError(f"Trace.{what}: the graph has {len(self.order)} nodes; frames are drawn "
                              f"for up to {MAX_FRAME_NODES}. Trace a smaller graph, or read the steps "
                              f"as text: print(trace)")
+        if self.edges > MAX_FRAME_EDGES:
+            raise TraceError(f"Trace.{what}: the graph has {self.edges} edges; frames are drawn for up to "
+                             f"{MAX_FRAME_EDGES} (one frame per edge, each drawing every edge: the page "
+                             f"grows as edges squared). Trace a smaller graph, or read the steps as "
+                             f"text: print(trace)")
 
     # -- steppers --------------------------------------------------------------------------
     def to_html(self, path=None, **draw_options: Any) -> str:
@@ -430,7 +524,7 @@ class Trace:
         return stepper_widget(self)
 
     def _repr_html_(self) -> str | None:
-        if len(self.order) > MAX_FRAME_NODES:
+        if not self.drawable():
             return None  # the notebook falls back to repr()
         try:
             return frame_html(self, self._cursor)
