@@ -72,6 +72,7 @@ class Op:
     local: Callable    # the local derivatives:   local(*operands[, c], out) -> tuple, one per operand
     arity: int | None  # 1, 2, or None for any number of operands (passed as one list)
     takes_constant: bool = False  # a plain number folded into the node: x * 3 keeps 3 as its constant
+    constant_is_label: bool = False  # that constant is a 0/1 label (checks try both labels)
     # -- how it is written
     symbol: str
     text: str
@@ -344,7 +345,7 @@ rpow_c = Op(name="rpow_c", arity=1, takes_constant=True, constant_first=True,
             code="pow({c}, {0})", local_code=("{out} * log({c})",), hides_inf=True)
 
 # BCE of sigmoid(z) against the label y, fused: s(z)(1-s(z)) * (s(z)-y)/(s(z)(1-s(z))) cancels
-bce_logits = Op(name="bce_logits", arity=1, takes_constant=True,
+bce_logits = Op(name="bce_logits", arity=1, takes_constant=True, constant_is_label=True,
                 forward=_bce_logits,
                 local=lambda z, y, out: (_sigmoid(z) - y,),
                 symbol="BCE", text="bce_with_logits({0}, {c})", latex="\\mathrm{{BCE}}(\\sigma({0}), {c})",

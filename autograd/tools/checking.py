@@ -729,15 +729,13 @@ class _Replay:
         self.kinked = [k for k, node in enumerate(order) if node.op_def is not None and node.op_def.kinks]
 
     def label_constants(self) -> list[int]:
-        """Nodes whose folded constant is a 0/1 label (an op that writes its constant as a
-        function argument, as ``bce_with_logits({0}, {c})``; or that says so itself)."""
+        """Nodes whose folded constant is a 0/1 label (its op says so: ``constant_is_label``)."""
         found = []
         for k, node in enumerate(self.order):
             op = node.op_def
             if op is None or node.const not in (0.0, 1.0):
                 continue
-            says = getattr(op, "constant_is_label", None)
-            if says if says is not None else bool(_CONSTANT_ARGUMENT.search(op.text)):
+            if op.constant_is_label:
                 found.append(k)
         return found
 
@@ -811,7 +809,6 @@ class _Replay:
         return ""
 
 
-_CONSTANT_ARGUMENT = re.compile(r"\w+\(\{0\}, \{c\}\)")
 
 
 class _Environment:
