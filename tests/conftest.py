@@ -16,3 +16,7 @@ settings.register_profile(
 settings.register_profile("explore", max_examples=2000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# --doctest-modules would import this file a second time as the top-level module "conftest",
+# which notebooks/conftest.py already is: an "import file mismatch" error. It holds no doctests.
+collect_ignore = ["conftest.py"]
