@@ -150,6 +150,14 @@ def press(browser: Chromium, key: str, code: int) -> None:
                      windowsVirtualKeyCode=code, nativeVirtualKeyCode=code)
 
 
+def enter(browser: Chromium) -> None:
+    """Press Enter in the focused field (with its text, so a form is submitted)."""
+    browser.page("Input.dispatchKeyEvent", type="keyDown", key="Enter", code="Enter", text="\r",
+                 windowsVirtualKeyCode=13, nativeVirtualKeyCode=13)
+    browser.page("Input.dispatchKeyEvent", type="keyUp", key="Enter", code="Enter",
+                 windowsVirtualKeyCode=13, nativeVirtualKeyCode=13)
+
+
 def screenshot(browser: Chromium, name: str) -> Path:
     png = base64.b64decode(browser.page("Page.captureScreenshot", format="png")["data"])
     path = SHOTS / name
@@ -172,6 +180,7 @@ def test_pressing_next_moves_the_highlight_and_the_equation(browser, tmp_path):
     t.to_html(page)
     browser.page("Network.enable")
     open_page(browser, page.as_uri())
+    browser.evaluate("document.getElementById('zoom').click()")   # the whole graph: it stays put
 
     before = browser.evaluate(SHOWN)
     assert before["visible"] == 1 and before["step"] == 0 and before["counter"] == "Step 1 / 9"
@@ -224,6 +233,7 @@ def test_stepping_never_moves_the_drawing(browser, tmp_path):
     page = tmp_path / "stepper.html"
     trace(y).to_html(page)
     open_page(browser, page.as_uri())
+    browser.evaluate("document.getElementById('zoom').click()")   # the whole graph
     text_height = """(() => { const range = document.createRange();   // of the text, not of its grid row
         range.selectNodeContents(document.querySelector("figure.frame:not([hidden]) .equation"));
         return range.getBoundingClientRect().height; })()"""
@@ -236,24 +246,70 @@ def test_stepping_never_moves_the_drawing(browser, tmp_path):
     assert len(drawings) == 1                                 # ...and the drawing stays put
 
 
-def test_at_actual_size_a_wide_drawing_scrolls_to_keep_the_highlight_in_view(browser, tmp_path):
-    x = Value(0.5, label="x")
-    y = x
-    for k in range(8):                                        # a long chain: far wider than the window
-        y = (y * 1.5).tanh()
-        y.label = f"y{k}"
-    t = trace(y)
+FOLLOWED = """(() => { const frame = document.querySelector("figure.frame:not([hidden])");
+    const view = frame.querySelector(".view").getBoundingClientRect();
+    const svg = [...frame.querySelectorAll("svg")].filter(s => s.getBoundingClientRect().width > 0)[0];
+    const parts = frame.dataset.highlighted.split(" ").map(id => document.getElementById(id))
+        .filter(p => p && p.getBoundingClientRect().width > 0);
+    const texts = parts.flatMap(p => [...p.querySelectorAll("text")]).map(t => t.getBoundingClientRect().height);
+    const inside = parts.every(p => { const r = p.getBoundingClientRect();
+        return r.left >= view.left - 1 && r.right <= view.right + 1 && r.top >= view.top - 1 && r.bottom <= view.bottom + 1; });
+    return {wide: svg.getBoundingClientRect().width > view.width + 1, inside: parts.length > 0 && inside,
+            smallest: Math.min(...texts)}; })()"""
+
+
+def course_network_221():
+    from test_tracing import two_two_one
+    return two_two_one()
+
+
+def test_the_page_follows_the_step_with_readable_text_and_whole_graph_fits(browser, tmp_path):
+    t = trace(course_network_221())
     page = tmp_path / "stepper.html"
     t.to_html(page)
-    open_page(browser, page.as_uri() + f"#step={t.forward_steps + 1}")   # the seed: the output, far right
-    in_view = """(() => { const view = document.getElementById("frames").getBoundingClientRect();
-        const frame = document.querySelector("figure.frame:not([hidden])");
-        const parts = frame.dataset.highlighted.split(" ").map(id => document.getElementById(id).getBoundingClientRect());
-        return [frame.querySelector("svg").getBoundingClientRect().width > 2 * view.width,
-                parts.length > 0 && parts.every(r => r.left >= view.left && r.right <= view.right)]; })()"""
-    assert browser.evaluate(in_view) == [False, True]         # fitted to the window
+    open_page(browser, page.as_uri())
+    for k in (0, t.forward_steps, len(t) - 1):              # the first dot, the seed (far right), the last edge
+        open_page(browser, page.as_uri() + f"#step={k + 1}")
+        shown = browser.evaluate(FOLLOWED)
+        assert shown["wide"] and shown["inside"], (k, shown)
+        assert shown["smallest"] >= 11, (k, shown)          # readable without pressing anything
+    screenshot(browser, "glassgrad_stepper_follow.png")
     browser.evaluate("document.getElementById('zoom').click()")
     assert browser.evaluate("document.getElementById('zoom').getAttribute('aria-pressed')") == "true"
-    assert browser.evaluate(in_view) == [True, True]          # full size, scrolled to the output
-    press(browser, "End", 35)                                 # the last step: the edge out of x, far left
-    assert browser.evaluate(in_view) == [True, True]
+    whole = browser.evaluate(FOLLOWED)
+    assert not whole["wide"] and whole["smallest"] < 11       # the whole graph, fitted to the window
+
+
+def test_the_quiz_checks_a_right_and_a_wrong_answer_and_keeps_score(browser, tmp_path):
+    t = trace(neuron())
+    page = tmp_path / "quiz.html"
+    t.to_html(page, quiz=True)
+    first = t.forward_steps + 1                              # the first backward step: dy/dz = 0.25
+    open_page(browser, page.as_uri() + f"#step={first + 1}")
+    state = """(() => { const f = document.querySelector("figure.frame:not([hidden])");
+        const shown = e => e && e.getBoundingClientRect().height > 0;
+        return {equation: shown(f.querySelector(".equation")), verdict: f.querySelector(".verdict").textContent,
+                score: document.getElementById("score").textContent, answerDrawing: shown(f.querySelector("svg.answer")),
+                question: f.querySelector(".quiz").textContent}; })()"""
+    before = browser.evaluate(state)
+    assert before["equation"] is False and before["answerDrawing"] is False   # nothing given away yet
+    question_svg = browser.evaluate("document.querySelector('figure.frame:not([hidden]) svg.question').textContent")
+    assert "grad 0.25" not in question_svg and "grad ?" in question_svg   # the drawing keeps the answer back
+    assert before["question"].startswith("predict ∂y/∂z += ") and before["score"] == "Score 0 / 0"
+    browser.page("Input.insertText", text="0.25")            # the input has the focus
+    enter(browser)
+    right = browser.evaluate(state)
+    assert right["verdict"] == "right!" and right["score"] == "Score 1 / 1"
+    assert right["equation"] and right["answerDrawing"]
+    screenshot(browser, "glassgrad_quiz_right.png")
+
+    browser.evaluate("document.getElementById('next').click()")   # dy/d(w*x) = 0.25: answer 0.3
+    browser.evaluate("document.querySelector('figure.frame:not([hidden]) .quiz input').focus()")
+    browser.page("Input.insertText", text="0.3")
+    enter(browser)
+    wrong = browser.evaluate(state)
+    assert wrong["verdict"] == "not quite: it is 0.25. The step:" and wrong["score"] == "Score 1 / 2"
+    assert wrong["equation"]                                  # the explanation, after the miss
+    screenshot(browser, "glassgrad_quiz_wrong.png")
+    press(browser, "ArrowRight", 39)                          # typing done: the arrows step again
+    assert browser.evaluate("document.getElementById('counter').textContent") == f"Step {first + 3} / {len(t)}"

@@ -125,13 +125,34 @@ def test_the_widget_moves_the_frame_with_the_slider_and_the_buttons():
     box = t.widget()
     prev, slider, nxt = box.children[0].children
     shown = box.children[1]
-    assert "step 1 of 9" in shown.value
-    slider.value = 5
-    assert t.step == 5 and "step 6 of 9" in shown.value
+    assert "step 1 of 9" in shown.value and (slider.min, slider.max, slider.value) == (1, 9, 1)  # from 1
+    slider.value = 6
+    assert t.step == 5 and "step 6 of 9" in shown.value       # the slider shows step 6: t[5]
     nxt.click()
-    assert slider.value == 6 and "step 7 of 9" in shown.value
+    assert slider.value == 7 and "step 7 of 9" in shown.value
     prev.click(); prev.click()
     assert t.step == 4 and "step 5 of 9" in shown.value
+
+
+def test_the_widget_quiz_asks_before_it_shows_and_keeps_score():
+    t = trace(neuron())
+    box = t.widget(quiz=True)
+    (prev, slider, nxt), shown, (answer, check, verdict, score) = box.children[0].children, box.children[1], \
+        box.children[2].children
+    first = t.forward_steps + 2                              # the first backward step, as people count
+    slider.value = first
+    assert "predict" in shown.value and "0.25 · 1" not in shown.value and "grad 0.25" not in shown.value
+    assert "so ∂y/∂z" not in shown.value                      # the answer is kept back
+    answer.value = 0.25
+    check.click()
+    assert "right!" in verdict.value and score.value == "Score 1 / 1" and "so ∂y/∂z = 0.25" in shown.value
+    nxt.click()
+    answer.value = 0.3
+    check.click()
+    assert "not quite: it is 0.25" in verdict.value and score.value == "Score 1 / 2"
+    assert "so ∂y/∂(w * x) = 0.25" in shown.value             # the explanation after the miss
+    slider.value = 1
+    assert "predict" not in shown.value and check.disabled    # forward steps ask nothing
 
 
 def test_the_widget_names_the_extra_to_install(monkeypatch):

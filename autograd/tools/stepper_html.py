@@ -1,9 +1,12 @@
 """The trace as HTML: one self-contained stepper page, and a static filmstrip for notebooks.
 
 The page inlines every frame as SVG with its equation, and steps with Prev/Next buttons,
-the arrow keys or a click on a step in the list. The drawing fits the window's width and
-stays put from step to step; "Actual size" shows a wide one full size, scrolled to keep
-the highlighted part in view. It loads nothing: no CDN, no fonts, and a
+the arrow keys or a click on a step in the list. It follows the step: the drawing is
+zoomed so the text of the nodes at work is at least 11 px, and scrolled to put them in the
+middle of the view; "Whole graph" fits the whole drawing to the window instead (it then
+stays put from step to step). With ``quiz=True`` each backward step asks for the grad it
+computes before showing it, checks the answer within 1% (or 1e-4), keeps a score and shows
+the step's equation after the answer. It loads nothing: no CDN, no fonts, and a
 Content-Security-Policy that allows only the page's own script (by its hash), so nothing a
 label smuggles in can run. Every piece of text from the graph is HTML-escaped, with control
 characters and lone surrogates written as ``\\x07``, ``\\ud800`` as in the drawing (so the
@@ -40,9 +43,15 @@ _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
        margin: 1.2em; color: #222; }
 h1 { font-size: 1.25em; margin: 0 0 .6em; }
-#controls { display: flex; gap: .6em; align-items: center; margin-bottom: .6em; }
-#controls button { font-size: 1em; padding: .3em .9em; }
+#controls { display: flex; flex-wrap: wrap; gap: .6em; align-items: center; margin-bottom: .6em; }
+#controls button, #score { font-size: 1em; padding: .3em .9em; white-space: nowrap; }
 #zoom[aria-pressed="true"] { background: #d8d8d8; }
+.quiz { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; padding: .5em .7em;
+        background: #fff8e1; border-left: 4px solid #f0a000; margin: 0 0 .6em; }
+.quiz input { font: inherit; width: 9em; }
+.quiz .verdict.right { color: #1a7f1a; } .quiz .verdict.wrong { color: #b00020; }
+#score { font-variant-numeric: tabular-nums; }
+.frame .equation.unanswered, .frame svg.answer.unanswered, .frame svg.question.answered { display: none; }
 #counter { font-variant-numeric: tabular-nums; min-width: 8em; text-align: center; }
 .kind { display: inline-block; padding: 0 .5em; border-radius: .6em; font-size: .85em;
         background: #eee; margin-right: .4em; }
@@ -59,14 +68,14 @@ h1 { font-size: 1.25em; margin: 0 0 .6em; }
 #frames { display: grid; grid-template-columns: minmax(0, 1fr); }
 #frames > .frame { display: contents; }
 #frames > .frame > * { grid-column: 1; }
-#frames > .frame > .equation { grid-row: 1; }
-#frames > .frame > .notes { grid-row: 2; }
-#frames > .frame > svg { grid-row: 3; }
+#frames > .frame > .quiz { grid-row: 1; }
+#frames > .frame > .equation { grid-row: 2; }
+#frames > .frame > .notes { grid-row: 3; }
+#frames > .frame > .view { grid-row: 4; }
 #frames > .frame[hidden] > * { visibility: hidden; }
-/* Actual size: a wide drawing scrolls sideways under its equation, which stays in view. */
-#frames.actual { overflow-x: auto; }
-#frames.actual svg { max-width: none; }
-#frames.actual .equation, #frames.actual .notes { position: sticky; left: 0; }
+/* Following the step: the drawing zoomed (--width, set by the script) in a view that scrolls. */
+#frames.follow .view { overflow: auto; max-height: 72vh; }
+#frames.follow .view svg { width: var(--width, auto); max-width: none; height: auto; }
 #steps { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .85em;
          color: #555; padding-left: 3em; }
 #steps li { cursor: pointer; padding: .1em .3em; }
@@ -79,23 +88,44 @@ _SCRIPT = """
 (function () {
   var frames = document.querySelectorAll("figure.frame");
   var items = document.querySelectorAll("#steps li");
-  var counter = document.getElementById("counter");
+  var counter = document.getElementById("counter"), score = document.getElementById("score");
   var prev = document.getElementById("prev"), next = document.getElementById("next");
   var area = document.getElementById("frames"), zoom = document.getElementById("zoom");
-  var current = 0;
-  function follow() {  // at actual size, scroll the highlighted part of the drawing into view
-    if (!area.classList.contains("actual")) return;
-    var view = area.getBoundingClientRect(), left = Infinity, right = -Infinity;
-    frames[current].dataset.highlighted.split(" ").forEach(function (id) {
-      var part = id && document.getElementById(id);
-      if (!part) return;
-      var box = part.getBoundingClientRect();
-      left = Math.min(left, box.left);
-      right = Math.max(right, box.right);
+  var current = 0, right = 0, asked = 0;
+  function parts(frame) {
+    return frame.dataset.highlighted.split(" ").map(function (id) {
+      return id && document.getElementById(id);
+    }).filter(Boolean);
+  }
+  function visibleSvg(frame) {
+    var all = frame.querySelectorAll("svg");
+    return all[all.length - 1].classList.contains("unanswered") ? all[0] : all[all.length - 1];
+  }
+  function follow() {  // zoom so the highlighted nodes' text is >= 11 px, and centre them in the view
+    if (!area.classList.contains("follow")) return;
+    var frame = frames[current], svg = visibleSvg(frame), view = frame.querySelector(".view");
+    var box = svg.viewBox.baseVal, shown = svg.getBoundingClientRect();
+    if (!box || !box.width || !shown.width) return;
+    var scale = shown.width / box.width, smallest = Infinity;
+    parts(frame).forEach(function (part) {
+      part.querySelectorAll("text").forEach(function (t) {
+        var h = t.getBoundingClientRect().height;
+        if (h > 0) smallest = Math.min(smallest, h / scale);
+      });
     });
-    if (left < view.left || right > view.right) {
-      area.scrollLeft += (left + right - view.left - view.right) / 2;
-    }
+    if (smallest === Infinity) smallest = 10;
+    var width = Math.max(view.clientWidth, box.width * 13 / smallest);
+    area.style.setProperty("--width", Math.round(width) + "px");
+    var v = view.getBoundingClientRect(), left = Infinity, top = Infinity, r = -Infinity, b = -Infinity;
+    parts(frame).forEach(function (part) {
+      var p = part.getBoundingClientRect();
+      if (!p.width && !p.height) return;
+      left = Math.min(left, p.left); top = Math.min(top, p.top);
+      r = Math.max(r, p.right); b = Math.max(b, p.bottom);
+    });
+    if (left === Infinity) return;
+    view.scrollLeft += (left + r) / 2 - (v.left + v.right) / 2;
+    view.scrollTop += (top + b) / 2 - (v.top + v.bottom) / 2;
   }
   function show(k) {
     k = Math.max(0, Math.min(frames.length - 1, k));
@@ -109,20 +139,48 @@ _SCRIPT = """
     next.disabled = k === frames.length - 1;
     try { history.replaceState(null, "", "#step=" + (k + 1)); } catch (e) { /* file:// in some browsers */ }
     follow();
+    var input = frames[k].querySelector(".quiz input");
+    if (input && !input.disabled) input.focus();
   }
+  function reveal(frame) {
+    frame.querySelectorAll(".unanswered").forEach(function (e) { e.classList.remove("unanswered"); });
+    frame.querySelectorAll("svg.question").forEach(function (e) { e.classList.add("answered"); });
+  }
+  document.querySelectorAll("form.quiz").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var input = form.querySelector("input"), verdict = form.querySelector(".verdict");
+      var given = parseFloat(input.value.replace("\\u2212", "-")), answer = parseFloat(form.dataset.answer);
+      if (input.disabled) return;
+      if (isNaN(given)) { verdict.textContent = "type a number"; return; }
+      var ok = Math.abs(given - answer) <= Math.max(0.01 * Math.abs(answer), 1e-4);
+      input.disabled = true;
+      form.querySelector("button").disabled = true;
+      asked += 1; right += ok ? 1 : 0;
+      verdict.className = "verdict " + (ok ? "right" : "wrong");
+      verdict.textContent = ok ? "right!" : "not quite: it is " + form.dataset.shown + ". The step:";
+      form.closest("figure").dataset.result = ok ? "right" : "wrong";
+      score.textContent = "Score " + right + " / " + asked;
+      reveal(form.closest("figure"));
+      follow();
+    });
+  });
   zoom.addEventListener("click", function () {
-    var actual = area.classList.toggle("actual");
-    zoom.setAttribute("aria-pressed", String(actual));
+    var whole = area.classList.toggle("follow") === false;
+    zoom.setAttribute("aria-pressed", String(whole));
+    if (whole) area.style.removeProperty("--width");
     follow();
   });
   prev.addEventListener("click", function () { show(current - 1); });
   next.addEventListener("click", function () { show(current + 1); });
   items.forEach(function (item, k) { item.addEventListener("click", function () { show(k); }); });
   document.addEventListener("keydown", function (e) {
+    if (e.target && e.target.tagName === "INPUT") return;  // typing an answer
     if (e.key === "ArrowRight" || e.key === "ArrowDown") { show(current + 1); e.preventDefault(); }
     else if (e.key === "ArrowLeft" || e.key === "ArrowUp") { show(current - 1); e.preventDefault(); }
     else if (e.key === "Home") { show(0); } else if (e.key === "End") { show(frames.length - 1); }
   });
+  window.addEventListener("resize", follow);
   var m = /step=(\\d+)/.exec(location.hash);
   show(m ? parseInt(m[1], 10) - 1 : 0);
 })();
@@ -148,30 +206,67 @@ def _text(text: str) -> str:
     return html.escape(visible(text))
 
 
-def _figure(trace, k: int, prefix: str, frame: tuple, hidden: bool = False) -> str:
+def _figure(trace, k: int, prefix: str, frame: tuple, hidden: bool = False, question: tuple | None = None) -> str:
+    """Step ``k`` as a ``<figure>``: its equation, notes and drawing. With ``question`` (the frame drawn
+    with ``ask=True``) a backward step first asks for its grad: a form, the question drawing, and
+    the equation and drawing of the answer hidden until the form is answered."""
     step = trace.steps[k]
     drawing, svg = frame
     notes = "".join(f'<p class="note">&#9888; {_text(note)}</p>' for note in step.notes)
     notes = f'<div class="notes">{notes}</div>\n' if notes else ""
     highlighted = " ".join(f"{prefix}-{part}" for part in drawing.highlighted)
+    quiz, asked, drawings = "", "", inline_svg(svg, prefix + "-")
+    if question is not None:
+        asked = " unanswered"
+        n = trace.notation
+        lhs = n.partial(trace.root, step.parent)
+        before = trace.state(k - 1)[1].get(step.parent)
+        was = f" (it was {n.number(before)})" if before is not None else ""
+        rows = step.text.split(" = ")
+        quiz = (f'<form class="quiz" data-answer="{step.parent_grad!r}" data-shown="{n.number(step.parent_grad)}">'
+                f'<span class="kind backward">predict</span> {_text(rows[0])}{_text(was)}. '
+                f'<label>{_text(lhs)} = <input type="text" inputmode="decimal" autocomplete="off" '
+                f'aria-label="your value of {_text(lhs)}"></label> <button type="submit">Check</button> '
+                f'<span class="verdict" aria-live="polite"></span></form>\n')
+        drawings = (_classed(inline_svg(question[1], prefix + "-q-"), "question")
+                    + _classed(drawings, "answer unanswered"))
     return (f'<figure class="frame" id="{prefix}" data-step="{k}" data-kind="{step.kind}" '
-            f'data-highlighted="{highlighted}"{" hidden" if hidden else ""}>\n'
-            f'<p class="equation"><span class="kind {step.kind}">{step.kind}</span> '
+            f'data-highlighted="{highlighted}"{" hidden" if hidden else ""}>\n{quiz}'
+            f'<p class="equation{asked}"><span class="kind {step.kind}">{step.kind}</span> '
             f'{_text(step.text)}</p>\n{notes}'
-            f'{inline_svg(svg, prefix + "-")}\n</figure>')
+            f'<div class="view">{drawings}</div>\n</figure>')
+
+
+def _listed(step, quiz: bool) -> str:
+    """A step as the list under the drawing shows it: in a quiz, a backward step without its numbers."""
+    if quiz and step.kind == "backward":
+        return step.text.split(" = ")[0] + " = ?"
+    return step.text
+
+
+def _classed(svg: str, classes: str) -> str:
+    return svg.replace("<svg ", f'<svg class="{classes}" ', 1)
+
+
+def _next_prefix(k: int) -> str:
+    """An id prefix no other fragment in the notebook uses."""
+    return f"gg{next(_strips)}-f{k}"
 
 
 def frame_html(trace, k: int) -> str:
     """One frame as an HTML fragment: its equation above its drawing (used by notebooks and the widget)."""
-    return _figure(trace, k, f"gg{next(_strips)}-f{k}", trace.rendered_frames([k])[0])
+    return _figure(trace, k, _next_prefix(k), trace.rendered_frames([k])[0])
 
 
-def page(trace, **draw_options: Any) -> str:
+def page(trace, quiz: bool = False, **draw_options: Any) -> str:
     """The whole stepper page as a string; ``draw_options`` go to every frame (see ``Trace.frame``)."""
     name = _text(trace.root.label or trace.notation[trace.root])
     rendered = trace.rendered_frames(range(len(trace)), **draw_options)  # side by side, up front
-    frames = "\n".join(_figure(trace, k, f"f{k}", frame, hidden=k > 0) for k, frame in enumerate(rendered))
-    steps = "\n".join(f'<li value="{k + 1}">{_text(s.text)}</li>' for k, s in enumerate(trace))
+    backward = [k for k, s in enumerate(trace) if s.kind == "backward"] if quiz else []
+    questions = dict(zip(backward, trace.rendered_frames(backward, ask=True, **draw_options)))
+    frames = "\n".join(_figure(trace, k, f"f{k}", frame, hidden=k > 0, question=questions.get(k))
+                       for k, frame in enumerate(rendered))
+    steps = "\n".join(f'<li value="{k + 1}">{_text(_listed(s, quiz))}</li>' for k, s in enumerate(trace))
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -187,10 +282,11 @@ def page(trace, **draw_options: Any) -> str:
 <button id="prev" type="button" title="previous step (left arrow)">&#9664; Prev</button>
 <span id="counter">Step 1 / {len(trace)}</span>
 <button id="next" type="button" title="next step (right arrow)">Next &#9654;</button>
-<button id="zoom" type="button" aria-pressed="false" title="show the drawing at its actual size, scrolling sideways">Actual size</button>
-<span class="hint">arrow keys step; click a step below to jump</span>
+<button id="zoom" type="button" aria-pressed="false" title="fit the whole drawing to the window (instead of following the step)">Whole graph</button>
+<span id="score">{"Score 0 / 0" if quiz else ""}</span>
+<span class="hint">arrow keys step; click a step below to jump{"; type your value and press Enter" if quiz else ""}</span>
 </div>
-<main id="frames">
+<main id="frames" class="follow">
 {frames}
 </main>
 <ol id="steps">
@@ -202,9 +298,9 @@ def page(trace, **draw_options: Any) -> str:
 """
 
 
-def write_page(trace, path=None, **draw_options: Any) -> str:
+def write_page(trace, path=None, quiz: bool = False, **draw_options: Any) -> str:
     """The page as a string; also written (UTF-8) to ``path`` when one is given."""
-    text = page(trace, **draw_options)
+    text = page(trace, quiz, **draw_options)
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
     return text

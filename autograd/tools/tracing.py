@@ -397,8 +397,11 @@ class Trace:
                 grads[s.parent] = s.parent_grad
         return values, grads
 
-    def frame(self, k: int | None = None, **draw_options) -> Drawing:
+    def frame(self, k: int | None = None, *, ask: bool = False, **draw_options) -> Drawing:
         """A drawing of step ``k`` (default: the current step) with ``autograd.draw``.
+
+        ``ask=True`` draws a backward step as a question: the grad it changes shows the value it
+        had before the step (``?`` if none), so the frame does not give the answer away.
 
         ``draw_options`` go to ``draw`` (``rankdir="TB"``, ``number_format``...). Frames name
         unlabelled nodes as the steps' text does and reserve room for the widest number of
@@ -418,6 +421,8 @@ class Trace:
         self._check_drawable("frame")
         step = self.steps[k]
         values, grads = self.state(k)
+        if ask and step.kind == "backward":
+            grads[step.parent] = self.state(k - 1)[1].get(step.parent)
         options = {"number_format": self.number_format, "title": self.title(k),
                    "names": self._frame_names, **draw_options}
         if "number_width" not in options:
@@ -495,8 +500,12 @@ class Trace:
                              f"text: print(trace)")
 
     # -- steppers --------------------------------------------------------------------------
-    def to_html(self, path=None, **draw_options: Any) -> str:
+    def to_html(self, path=None, *, quiz: bool = False, **draw_options: Any) -> str:
         """One self-contained HTML page stepping through every frame; written to ``path`` if given.
+
+        ``quiz=True``: predict, then reveal. Each backward step first asks for the grad it computes
+        (its drawing shows the grad as it was); the answer is checked within 1% (or 1e-4), the
+        page keeps a score, and the step's equation appears after the answer, right or wrong.
 
         The page needs no network: all frames are inline SVG, with Prev/Next buttons and the
         arrow keys. ``draw_options`` go to every frame, as in :meth:`frame`: ``rankdir="TB"``,
@@ -510,7 +519,7 @@ class Trace:
         True
         """
         self._check_drawable("to_html")
-        return write_page(self, path, **draw_options)
+        return write_page(self, path, quiz=quiz, **draw_options)
 
     def filmstrip(self, every: int = 1, max_frames: int = 60) -> Filmstrip:
         """Every ``every``-th frame side by side, static (no JavaScript): for notebooks viewed without
@@ -518,10 +527,11 @@ class Trace:
         self._check_drawable("filmstrip")
         return Filmstrip(self, every, max_frames)
 
-    def widget(self):
-        """An ipywidgets stepper (slider, Prev/Next) for a live notebook: ``pip install "glassgrad[widgets]"``."""
+    def widget(self, *, quiz: bool = False):
+        """An ipywidgets stepper (slider, Prev/Next) for a live notebook: ``pip install "glassgrad[widgets]"``.
+        ``quiz=True`` asks for each backward step's grad before showing it, as ``to_html(quiz=True)``."""
         self._check_drawable("widget")
-        return stepper_widget(self)
+        return stepper_widget(self, quiz=quiz)
 
     def _repr_html_(self) -> str | None:
         if not self.drawable():
