@@ -7,7 +7,7 @@
     >>> value, grads = fn([0.5])
     >>> value == y.data, round(grads[0], 6)   # dy/dw = x * y(1 - y)
     (True, 0.393224)
-    >>> print(fn.source)  # doctest: +NORMALIZE_WHITESPACE
+    >>> print(fn.source, end="")
     def step(w):
         \"\"\"y and d y / d each input, at the arguments' values (written by autograd.compile).\"\"\"
         # constants
@@ -17,7 +17,7 @@
         y = sigmoid(t2)
         # eager mode refuses inf and nan at every node; these values could hide one: their sum tells
         check = t2
-        # backward pass: one line per edge, outputs first; d_v is d y / d v
+        # backward pass, outputs first: d_v = d y / d v, summed over the edges out of v
         d_y = 1.0
         d_t2 = y * (1.0 - y) * d_y  # dy/dt2 = y(1 - y)
         d_w = x * d_t2  # dt2/dw = x

@@ -160,7 +160,7 @@ class CompiledGraph:
             for p, local in zip(tape.operands[i], locals_[i]):
                 d[p] += local * d[i]
                 if d[p] - d[p] != 0.0:
-                    raise overflow_error("backward", nodes[p], d[p])
+                    raise overflow_error("backward", nodes[p], d[p], " (no .grad was changed)")
         return Run(value, [0.0 if i is None else d[i] for i in tape.arguments[:tape.n_inputs]], also)
 
     # -- how it shows ------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def identifier(label) -> str | None:
     """The identifier a label makes, or None: ``W1[0,1]`` -> ``W1_0_1``, ``z1[0]`` -> ``z1_0``.
 
     Only ASCII letters, digits and ``_`` pass, after ``[`` and ``,`` become ``_`` and ``]``
-    and spaces go; no leading ``__``.
+    and spaces go; no leading ``__``, and not ``_`` alone.
 
     >>> identifier("W1[0,1]"), identifier("yhat"), identifier("ŷ"), identifier("a'); import os")
     ('W1_0_1', 'yhat', None, None)
@@ -71,7 +71,7 @@ def identifier(label) -> str | None:
     if type(label) is not str or not label or len(label) > _MAX_LABEL:
         return None
     text = label.replace("[", "_").replace(",", "_").replace("]", "").replace(" ", "")
-    if not _IDENTIFIER.match(text) or text.startswith("__"):
+    if not _IDENTIFIER.match(text) or text.startswith("__") or not text.strip("_"):
         return None
     return text
 
@@ -222,8 +222,7 @@ class Source:
         (consumers outputs first, operands in order), so the sum is the same float."""
         tape, names, needs = self.tape, self.names, self.needs_grad
         out = tape.output
-        lines = [f"    # backward pass, outputs first: d_v is d {names[out]} / d v, the sum over the "
-                 f"edges out of v of (local derivative) * d_(where it goes)"]
+        lines = [f"    # backward pass, outputs first: d_v = d {names[out]} / d v, summed over the edges out of v"]
         if not needs[out]:
             return lines
         lines.append(f"    d_{names[out]} = 1.0")
