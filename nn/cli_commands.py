@@ -20,6 +20,7 @@ import warnings
 
 import autograd as ag
 from autograd import Value, build
+from autograd.tools.tracing import MAX_FRAME_EDGES, MAX_FRAME_NODES
 
 from .cli_formula import Formula, edges, load_formula, read_name, shorten
 from .cli_io import EXIT_FAILED, EXIT_OK, Streams, drawing_bytes, one_line, output_path, size, write_output
@@ -32,8 +33,9 @@ MAX_DRAW_VALUES = 500
 """``draw`` refuses larger graphs: a picture that big is unreadable, and slow to lay out."""
 DRAW_TIMEOUT = 30.0
 """Seconds the renderer may take to lay out one drawing before ``draw`` gives up with an error."""
-MAX_STEP_EDGES = 40
-"""``step`` draws one frame per step, one backward step per edge: at most this many edges."""
+MAX_STEP_EDGES = MAX_FRAME_EDGES
+"""``step`` draws one frame per step, one backward step per edge, each frame drawing every edge:
+the page grows as edges squared, so it stops where the trace's frames stop (100 edges; 98 make a 21 MB page)."""
 MAX_EXPLAINED = 12
 """``explain`` without ``--wrt`` writes out at most this many nodes."""
 MAX_CHECK_WORK = 1_000_000
@@ -122,8 +124,13 @@ def step(args, io: Streams) -> int:
     n_edges = edges(formula.root)
     if n_edges > MAX_STEP_EDGES:
         raise UsageError(f"step: the graph has {n_edges} edges; the stepper draws a frame per step "
-                         f"(one per edge going backwards) for up to {MAX_STEP_EDGES}. Read the "
-                         "steps as text with: glassgrad explain --all ...")
+                         f"(one per edge going backwards), each showing every edge, for up to "
+                         f"{MAX_STEP_EDGES} (the page grows as edges squared). Read the steps as text "
+                         "with: glassgrad explain --all ...")
+    n_nodes = len(ag.topological_order(formula.root))
+    if n_nodes > MAX_FRAME_NODES:
+        raise UsageError(f"step: the graph has {n_nodes} nodes; the stepper draws frames for up to "
+                         f"{MAX_FRAME_NODES}. Read the steps as text with: glassgrad explain --all ...")
     steps = ag.trace(formula.root)
     write_output(path, steps.to_html())
     backward = len(steps) - steps.forward_steps - 1

@@ -290,7 +290,7 @@ def test_a_trace_holds_no_reference_cycle():
 def test_frames_refuse_a_graph_of_many_edges_with_the_count():
     x = Value(1.0, label="x")
     t = trace(ag.sum([x] * 500))
-    with pytest.raises(TraceError, match="the graph has 500 edges; frames are drawn for up to 120"):
+    with pytest.raises(TraceError, match="the graph has 500 edges; frames are drawn for up to 100"):
         t.to_html()
     assert t._repr_html_() is None
     assert len(t.text().splitlines()) == 506

@@ -63,9 +63,9 @@ __all__ = ["trace", "computing_order", "Trace", "Step", "ForwardStep", "SeedStep
 MAX_FRAME_NODES = 80
 """Frames (and so the HTML page, the filmstrip and the widget) are drawn for graphs up to this size:
 a page holds one drawing per step, about 2.5 steps per node."""
-MAX_FRAME_EDGES = 120
+MAX_FRAME_EDGES = 100
 """... and up to this many edges: a page holds one drawing per step, one backward step per edge,
-and each drawing shows every edge, so a page grows as edges squared (120 edges: about 10 MB)."""
+and each drawing shows every edge, so a page grows as edges squared (98 edges: 21 MB, 6 s)."""
 
 
 # -- steps ------------------------------------------------------------------------
