@@ -80,6 +80,7 @@ class Op:
     rule_text: tuple[str, ...]
     rule_latex: tuple[str, ...] = ()  # defaults to rule_text
     constant_first: bool = False  # a folded op written "c - x" rather than "x - c"
+    local_is_partner: bool = False  # operands pair up (w_i, x_i): each one's derivative is the other
     family: str = ""  # the name in messages: "div" for div_c and rdiv_c; defaults to name
     # -- what sympy calls it: sympy(sp, *operands[, c]), sp the sympy module
     sympy: Callable | None = None
@@ -433,7 +434,7 @@ sum = Op(name="sum", arity=None,  # noqa: A001 - the op's name
          sympy=lambda sp, xs, c: sp.Add(*xs) + c,
          code="fsum([{args}]) + {c}", local_code=lambda n, c: ("1.0",) * n)
 
-dot = Op(name="dot", arity=None,
+dot = Op(name="dot", arity=None, local_is_partner=True,
          forward=_dot_forward,
          local=_dot_local,
          symbol="dot", text="dot({args})", latex="\\sum_i w_i x_i",

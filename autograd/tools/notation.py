@@ -132,7 +132,7 @@ class Notation:
         """The local derivative ``∂node/∂parents[i]`` as the op's rule: ``w`` for ``w * x``."""
         op = node.op_def
         rules = op.rule_latex if latex else op.rule_text
-        if op.name == "dot":  # one rule per role: the partner of a weight or an input, 1 for the bias
+        if op.local_is_partner:  # a weight's rule is its input and back (dot), 1 for a bias
             n = len(node.parents) // 2
             if i >= 2 * n:
                 return "1"
