@@ -123,9 +123,12 @@ def compiled_runner(weights, X, y, fused: bool):
     model = _glassgrad_model(weights, fused)
     params = model.parameters()
     loss = _loss(model, X, y)
-    t0 = time.perf_counter()
-    fn = autograd.compile(loss, params, name="demo_step")
-    seconds = time.perf_counter() - t0
+    seconds = []
+    for _ in range(3):  # the fastest of three: the machine is shared
+        t0 = time.perf_counter()
+        fn = autograd.compile(loss, params, name="demo_step")
+        seconds.append(time.perf_counter() - t0)
+    seconds = min(seconds)
     first = loss.data
     del loss
 
@@ -279,7 +282,7 @@ def main(argv=None) -> int:
         print(f"{name:32} {median * 1e3:8.2f} ms {shown[0]:>12} {shown[1]:>12} {shown[2]:>9}")
     print()
     for kind, seconds in compile_seconds.items():
-        print(f"generate + compile the {kind} graph: {seconds:.2f} s")
+        print(f"generate + compile the {kind} graph: {seconds:.2f} s (fastest of 3)")
     for fused in (True, False):
         kind = "fused" if fused else "unfused"
         held = _memory(lambda: compiled_runner(weights, X, y, fused)[3])
