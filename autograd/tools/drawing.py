@@ -74,6 +74,12 @@ _MAX_VIRTUAL = 20000
 # included); past 250 nodes an iteration costs more, and 5 still leaves MLPs unchanged.
 _NSLIMIT, _NSLIMIT_BIG, _BIG = "20", "5", 250
 _BIG_SPAN = 2000  # virtual nodes past which an iteration is costly: the smaller nslimit
+# dot orders the nodes of a rank by a breadth-first walk from the inputs in the order the DOT text
+# gives them (so in operand order), then crossing minimisation moves them about; in a network
+# most moves change no crossing (every h1[j] feeds every neuron of the next layer alike) and only
+# scramble it: hidden units came out 0, 2, 1 and a neuron's operands W2[0,2], b2[0], W2[0,0], W2[0,1].
+# A small mclimit keeps dot's first order: neurons and operands in index order, top to bottom.
+_MCLIMIT = "0.1"
 
 
 def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_grad: bool = True,
@@ -125,8 +131,9 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     ``-0.1234``. Boxes get a little wider than their text.
 
     LR reads best for expressions and single neurons, and stays the default for networks
-    too: drawn TB, an MLP gets wide, its neurons out of index order and its input edges
-    no shorter. In an MLP drawn LR the edges from the inputs curve around the neuron
+    too: drawn LR, neurons and each node's operands come top to bottom in index order
+    (``h1[0]``, ``h1[1]``, ...; ``W2[0,0]``, ``W2[0,1]``, ..., ``b2[0]``); drawn TB, an MLP
+    gets wide, the operands in a neuron's box come right to left and its input edges no shorter. In an MLP drawn LR the edges from the inputs curve around the neuron
     boxes; ``cluster=False`` draws them short, at the cost of the boxes.
 
     >>> from autograd import Value, draw
@@ -157,7 +164,7 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     virtual = _virtual_nodes(index)
     small = n_drawn <= _BIG and virtual <= _BIG_SPAN
     graph_attr = {"rankdir": rankdir, "fontname": _FONT, "nodesep": "0.25", "ranksep": "0.35",
-                  "nslimit": _NSLIMIT if small else _NSLIMIT_BIG}
+                  "nslimit": _NSLIMIT if small else _NSLIMIT_BIG, "mclimit": _MCLIMIT}
     if title:  # an empty title is no title: "<B></B>" is a syntax error to Graphviz
         graph_attr.update(label=f"<<B>{_html(_shortened(title, 2 * _TITLE_CHARS))}</B>>", labelloc="t", fontsize=str(_TITLE_SIZE))
     digraph = graphviz.Digraph(
