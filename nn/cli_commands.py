@@ -20,7 +20,6 @@ import warnings
 
 import autograd as ag
 from autograd import Value, build
-from autograd.tools.tracing import MAX_FRAME_EDGES, MAX_FRAME_NODES
 
 from .cli_formula import Formula, edges, load_formula, read_name, shorten
 from .cli_io import EXIT_FAILED, EXIT_OK, Streams, drawing_bytes, one_line, output_path, size, write_output
@@ -33,6 +32,7 @@ MAX_DRAW_VALUES = 500
 """``draw`` refuses larger graphs: a picture that big is unreadable, and slow to lay out."""
 DRAW_TIMEOUT = 30.0
 """Seconds the renderer may take to lay out one drawing before ``draw`` gives up with an error."""
+MAX_FRAME_NODES, MAX_FRAME_EDGES = ag.Trace.MAX_FRAME_NODES, ag.Trace.MAX_FRAME_EDGES
 MAX_STEP_EDGES = MAX_FRAME_EDGES
 """``step`` draws one frame per step, one backward step per edge, each frame drawing every edge:
 the page grows as edges squared, so it stops where the trace's frames stop (100 edges; 98 make a 21 MB page)."""

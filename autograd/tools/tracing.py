@@ -262,6 +262,9 @@ class Trace:
     running sum; it is final once every consumer of the node has been processed.
     """
 
+    MAX_FRAME_NODES = MAX_FRAME_NODES  # frames are drawn for graphs up to this size...
+    MAX_FRAME_EDGES = MAX_FRAME_EDGES  # ... and this many edges
+
     def __init__(self, root: Value, number_format: str = ".4g"):
         if not isinstance(root, Value):
             raise OperandError(f"trace: root must be a Value, got {type(root).__name__} {root!r:.40}")
