@@ -132,19 +132,21 @@ def run_demo(out: str | os.PathLike, *, epochs: int = 100, samples: int = 100, s
     first_layer = [p for p in model.layers[0].parameters() if p.label.startswith("W")]
     weight = max(first_layer, key=lambda p: abs(p.grad))
     point = f"x = ({X[k][0]:.3g}, {X[k][1]:.3g}), y = {y[k]:g}"
-    part = ag.draw(sample_loss, start=weight, title=f"sample {k} ({point}), loss L = {sample_loss.data:.4g}: "
+    part = ag.draw(sample_loss, start=weight, parameters=model.parameters(), title=f"sample {k} ({point}), loss L = {sample_loss.data:.4g}: "
                                                     f"every path from {weight.label} to L")
     for suffix in (".svg", ".png"):
         write_output(out / f"loss-graph{suffix}", drawing_bytes(part, suffix))
     files.append((out / "loss-graph.svg", f"sample {k}'s loss: every path from {weight.label} "
                                           "(the largest first-layer gradient) to L"))
     files.append((out / "loss-graph.png", "the same picture as PNG"))
-    whole = ag.draw(sample_loss, title=f"sample {k} ({point}): the whole graph of its loss")
+    whole = ag.draw(sample_loss, parameters=model.parameters(), collapse=True, show_edge_labels=False,
+                    title=f"sample {k} ({point}): the whole graph of its loss, without the weights "
+                          f"and biases (hover over an op for its formula and numbers)")
     write_output(out / "loss-graph-full.svg", drawing_bytes(whole, ".svg"))
     n_values = len(ag.topological_order(sample_loss))
     files.append((out / "loss-graph-full.svg",
-                  f"the whole graph of that loss ({n_values} values, one box per neuron; a tall "
-                  "page to scroll in a browser)"))
+                  f"the whole graph of that loss ({n_values} values; drawn without the "
+                  f"{model.num_parameters()} weights and biases, one box per neuron)"))
 
     # the stepper: the course's 2-2-1 sigmoid network with BCE, on one sample of XOR
     small = MLP(2, [2, 1], activation="sigmoid", output_activation="sigmoid", seed=seed)

@@ -163,7 +163,7 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     n_drawn = len(index) + sum(1 for node in index if node.parents)  # boxes and ops
     virtual = _virtual_nodes(index)
     small = n_drawn <= _BIG and virtual <= _BIG_SPAN
-    graph_attr = {"rankdir": rankdir, "fontname": _FONT, "nodesep": "0.25", "ranksep": "0.35",
+    graph_attr = {"rankdir": rankdir, "fontname": _FONT, "nodesep": "0.05" if collapse else "0.25", "ranksep": "0.35",
                   "nslimit": _NSLIMIT if small else _NSLIMIT_BIG, "mclimit": _MCLIMIT}
     if title:  # an empty title is no title: "<B></B>" is a syntax error to Graphviz
         graph_attr.update(label=f"<<B>{_html(_shortened(title, 2 * _TITLE_CHARS))}</B>>", labelloc="t", fontsize=str(_TITLE_SIZE))
