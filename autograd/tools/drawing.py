@@ -332,7 +332,7 @@ def _select(root: Value, start: Value | None, max_nodes: int) -> tuple[dict[Valu
     if start not in on_path:
         raise DrawingError(f"draw: start {_describe(start)} is not part of the graph "
                            f"that computes {_describe(root)}")
-    n_edges = sum(len(node.parents) for node in on_path)
+    n_edges = sum(p in on_path for node in on_path for p in node.parents)  # the edges drawn
     if len(on_path) > max_nodes or n_edges > max_nodes:
         raise GraphTooLarge(f"draw: the part from {_describe(start)} to {_describe(root)} has "
                             f"{len(on_path)} values and {n_edges} edges; draw() takes at most "
