@@ -103,7 +103,6 @@ def _translate(root: Value, symbols_for) -> tuple:
     """(expression of root, {node: Symbol}) without recursion over the graph."""
     if not isinstance(root, Value):
         raise OperandError(f"to_sympy: expects a Value, got {type(root).__name__}")
-    sp = _sympy()
     if symbols_for == "leaves":
         def is_symbol(node):
             return node.is_leaf and bool(node.label)
@@ -118,22 +117,7 @@ def _translate(root: Value, symbols_for) -> tuple:
 
         def is_symbol(node):
             return node in chosen
-    order = topological_order(root)
-    exprs: dict = {}
-    symbols: dict = {}
-    taken: set[str] = set()
-    for k, node in enumerate(order):
-        if is_symbol(node):
-            name = _free_name(node.label or f"v{k}", taken)
-            exprs[node] = symbols[node] = sp.Symbol(name, real=True)
-        elif node.is_leaf:
-            exprs[node] = _number(sp, node.data)
-        else:
-            op = node.op_def
-            if op.sympy is None:
-                raise GlassgradError(f"to_sympy: the op {op.name!r} has no sympy rule in its table entry")
-            const = None if node.const is None else _number(sp, node.const)
-            exprs[node] = op.sympy_at(sp, [exprs[p] for p in node.parents], const)
+    exprs, symbols = _translate_all(root, [node for node in topological_order(root) if is_symbol(node)])
     return exprs[root], symbols
 
 
@@ -217,7 +201,7 @@ def check_symbolically(root: Value, target: Value, formula, where: dict, bound: 
     """
     sp = _sympy()
     from ..ops import OPS
-    from .expression import Binary, Call, Name, Number, Unary, _postorder
+    from .expression import ARITHMETIC, fold
 
     order = topological_order(root)
     leaves = [n for n in order if n.is_leaf and n.label]
@@ -232,27 +216,16 @@ def check_symbolically(root: Value, target: Value, formula, where: dict, bound: 
         env = {name: exprs[node] for name, node in bound.items()}
         env.update({name: _number(sp, v) for name, v in fixed.items()})
         env.update({name: sp.Symbol(name, real=True) for name in const_names})
+        def binary(op: str, a, b):
+            return sp.nan if op == "/" and b == 0 else ARITHMETIC[op](a, b)
+
         for name, sub in [*where.items(), (None, formula)]:
-            results = []
-            for node in _postorder(sub):
-                t = type(node)
-                if t is Number:
-                    results.append(_number(sp, node.value))
-                elif t is Name:
-                    results.append(env[node.name])
-                elif t is Unary:
-                    x = results.pop()
-                    results.append(-x if node.op == "-" else x)
-                elif t is Call:
-                    results.append(OPS[node.func].sympy_at(sp, [results.pop()]))
-                else:
-                    b, a = results.pop(), results.pop()
-                    results.append({"+": a + b, "-": a - b, "*": a * b, "/": a / b, "**": a ** b}[node.op]
-                                   if node.op != "/" or b != 0 else sp.nan)
+            value = fold(sub, number=lambda v: _number(sp, v), name=env.__getitem__,
+                         call=lambda func, x: OPS[func].sympy_at(sp, [x]), binary=binary)
             if name is None:
-                by_hand = results.pop()
+                by_hand = value
             else:
-                env[name] = results.pop()
+                env[name] = value
         difference = derivative - by_hand
         if target in symbols and not target.is_leaf:
             difference = difference.xreplace({symbols[target]: full[target]})
@@ -301,10 +274,13 @@ def check_symbolically(root: Value, target: Value, formula, where: dict, bound: 
     return text, value, f"agrees at {tried} points ({why}, so not proven)", None
 
 
-def _translate_all(root: Value, symbols_for, const_symbols: dict) -> tuple[dict, dict]:
-    """Like _translate, but every node's expression, and folded constants named as symbols."""
+def _translate_all(root: Value, symbols_for, const_symbols: dict | None = None) -> tuple[dict, dict]:
+    """({node: expression}, {node: Symbol}) for every node, without recursion over the graph;
+    the nodes in ``symbols_for`` become Symbols, and the folded constants of the nodes in
+    ``const_symbols`` too (named by its values)."""
     sp = _sympy()
     chosen = set(symbols_for)
+    const_symbols = const_symbols or {}
     exprs: dict = {}
     symbols: dict = {}
     taken: set[str] = set(const_symbols.values())
