@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
                f"  glassgrad explain {_EXAMPLE} --wrt w\n"
                f"  glassgrad draw    {_EXAMPLE} -o graph.svg\n"
                f"  glassgrad step    {_EXAMPLE} -o steps.html\n"
-               f"  glassgrad check   {_EXAMPLE}\n\n"
+               f"  glassgrad check   {_EXAMPLE}\n"
+               f"  glassgrad code    {_EXAMPLE}\n\n"
                "exit codes: 0 done; 1 a math error, a failed check, no renderer or an unwritable file;\n"
                "2 a usage error (bad arguments, syntax error, unknown function, name without a value).")
     parser.add_argument("--version", action="version", version=f"glassgrad {_version()}")
@@ -194,6 +195,23 @@ def build_parser() -> argparse.ArgumentParser:
     grad.add_argument("--json", action="store_true",
                       help="one JSON object: expression, at, value, gradients")
     grad.set_defaults(run=formula_commands.grad)
+
+    code = command("code", "print the forward and backward pass as straight-line Python "
+                           "(autograd.compile): a line per node, a line per edge with its rule",
+                   f"examples:\n  glassgrad code {_EXAMPLE}\n"
+                   f"  glassgrad code {_EXAMPLE} --wrt w,b     # x is written in as a constant\n"
+                   f"  glassgrad code {_EXAMPLE} --forward     # the forward pass only\n\n"
+                   "The last line, a comment, is what the function returns at the --at values\n"
+                   "(the same numbers as glassgrad grad, bit for bit).")
+    code.add_argument("--wrt", metavar="NAME,...",
+                      help="the names that become arguments with a gradient (default: every name); "
+                           "the others are constants in the code")
+    code.add_argument("--forward", action="store_true", help="only the forward pass (no gradients)")
+    code.add_argument("--name", default="step", metavar="NAME",
+                      help="the function's name (default step)")
+    code.add_argument("--no-comments", action="store_true",
+                      help="leave out each backward line's comment (its local-derivative rule)")
+    code.set_defaults(run=formula_commands.code)
     return parser
 
 

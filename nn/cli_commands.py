@@ -1,8 +1,8 @@
-"""The formula subcommands of ``glassgrad``: ``grad``, ``explain``, ``draw``, ``step`` and ``check``.
+"""The formula subcommands of ``glassgrad``: ``grad``, ``explain``, ``draw``, ``step``, ``check`` and ``code``.
 
 Each takes the parsed arguments and the :class:`~nn.cli_io.Streams` to write to, hands the
 formula's graph to the engine's tools (``autograd.grad``, ``explain``, ``draw``,
-``trace(...).to_html`` and ``gradcheck``), and returns the exit code. Output files are
+``trace(...).to_html``, ``gradcheck`` and ``compile``), and returns the exit code. Output files are
 written atomically (:func:`nn.cli_io.write_output`).
 
     >>> import argparse, io, sys
@@ -16,6 +16,7 @@ written atomically (:func:`nn.cli_io.write_output`).
 from __future__ import annotations
 
 import json
+import keyword
 import warnings
 
 import autograd as ag
@@ -25,7 +26,7 @@ from .cli_formula import Formula, edges, load_formula, read_name, shorten
 from .cli_io import EXIT_FAILED, EXIT_OK, Streams, drawing_bytes, one_line, output_path, size, write_output
 from .errors import UsageError
 
-__all__ = ["grad", "explain", "draw", "step", "check",
+__all__ = ["grad", "explain", "draw", "step", "check", "code",
            "MAX_DRAW_VALUES", "DRAW_TIMEOUT", "MAX_STEP_EDGES", "MAX_EXPLAINED", "MAX_CHECK_WORK"]
 
 MAX_DRAW_VALUES = 500
@@ -167,3 +168,76 @@ def check(args, io: Streams) -> int:
         io.warn(f"check failed: {one_line(report.summary())}")
         return EXIT_FAILED
     return EXIT_OK
+
+
+def code(args, io: Streams) -> int:
+    """``glassgrad code``: the formula's forward and backward pass as straight-line Python
+    (``autograd.compile``), then what it returns at the ``--at`` values, as a comment.
+
+    The names of ``--wrt`` (all names by default) become the function's arguments, in the
+    order they first appear in the formula; the other names are written in as constants.
+
+    >>> import argparse, sys
+    >>> _ = code(argparse.Namespace(expr="x*y", at=["x=2,y=3"], wrt="x", forward=False, name="step",
+    ...                             no_comments=True), Streams(sys.stdout, sys.stderr))
+    def step(x):
+        \"\"\"f and d f / d each input, at the arguments' values (written by autograd.compile).\"\"\"
+        # constants
+        y = 3.0
+        # forward pass: one line per node
+        f = x * y
+        check = 0.0
+        # backward pass, outputs first: d_v = d f / d v, summed over the edges out of v
+        d_f = 1.0
+        d_x = y * d_f
+        # the inputs' gradients (+ 0.0: backward starts each at 0.0, so it never gives -0.0)
+        grads = [d_x + 0.0]
+        return f, grads, check
+    <BLANKLINE>
+    # at x = 2.0 it returns f = 6.0 and grads = [3.0] (df/dx)
+    """
+    formula = _formula(args, io)
+    name = args.name
+    if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("__"):
+        raise UsageError(f"code: --name {shorten(name, 60)!r} is not a Python function name "
+                         f"(letters, digits and _, not starting with a digit or __)")
+    if args.wrt is None:
+        wrt = list(formula.leaves)
+    else:
+        wrt = []
+        for item in args.wrt.split(","):
+            n = read_name(item.strip(), "--wrt")
+            if n not in formula.leaves:
+                raise UsageError(f"--wrt: {n!r} is not a name in the formula; its names are: "
+                                 f"{', '.join(formula.leaves) or 'none'}")
+            if n not in wrt:
+                wrt.append(n)
+    inputs = [formula.leaves[n] for n in formula.leaves if n in wrt]  # the formula's order
+    try:
+        fn = ag.compile(formula.root, inputs, name=name, comments=not args.no_comments)
+    except ag.OperandError as e:
+        if "name must be" not in str(e):
+            raise
+        raise UsageError(f"code: --name {name!r} is a name the generated code keeps for itself "
+                         f"(like grads, check and its helpers); pick another") from None
+    values = [x.data for x in inputs]
+    out = formula.root.label
+    at = ", ".join(f"{n} = {v!r}" for n, v in zip(wrt_order(formula, inputs), values))
+    at = f"at {at}" if at else "with no arguments"
+    if args.forward:
+        io.say(fn.forward_source.rstrip("\n"))
+        io.say()
+        io.say(f"# {at} it returns {out} = {fn.forward(values)!r}")
+    else:
+        io.say(fn.source.rstrip("\n"))
+        io.say()
+        value, grads = fn(values)
+        names = ", ".join(f"d{out}/d{n}" for n in wrt_order(formula, inputs))
+        io.say(f"# {at} it returns {out} = {value!r} and grads = {grads!r}" + (f" ({names})" if names else ""))
+    return EXIT_OK
+
+
+def wrt_order(formula: Formula, inputs: list) -> list[str]:
+    """The names of ``inputs`` (leaves of ``formula``), in their order."""
+    name_of = {id(leaf): n for n, leaf in formula.leaves.items()}
+    return [name_of[id(x)] for x in inputs]

@@ -49,7 +49,7 @@ def fails(result: subprocess.CompletedProcess, code: int, *words: str, caret: bo
 
 def test_python_dash_m_and_the_console_script_are_the_same_command(tmp_path):
     text = ok(run("--help", cwd=tmp_path))
-    for command in ("demo", "draw", "explain", "step", "check", "grad"):
+    for command in ("demo", "draw", "explain", "step", "check", "grad", "code"):
         assert command in text
     script = Path(sys.executable).parent / "glassgrad"
     if not script.exists():
@@ -60,7 +60,7 @@ def test_python_dash_m_and_the_console_script_are_the_same_command(tmp_path):
 
 
 def test_every_subcommand_has_help_with_an_example(tmp_path):
-    for command in ("demo", "draw", "explain", "step", "check", "grad"):
+    for command in ("demo", "draw", "explain", "step", "check", "grad", "code"):
         text = ok(run(command, "--help", cwd=tmp_path))
         assert "example" in text and f"glassgrad {command}" in text, command
 
