@@ -110,10 +110,13 @@ class Glassgrad(_Engine):
             p.data -= lr * p.grad
 
     def demo_fit(self, key: str, X: list, y: list, lr: float) -> None:
-        """The same step as a notebook runs it: one full-batch epoch of ``nn.fit``."""
+        """The same step as a notebook runs it: one full-batch epoch of ``nn.fit``, eagerly
+        (``compiled=False``: this row measures the engine; ``bench_compile`` measures the
+        compiled step)."""
         model, params = self.models[key]
         optimizer = self.nn.optim.SGD(params, lr=lr)
-        self.nn.fit(model, (X, y), self.nn.losses.hinge, optimizer, epochs=1, progress=False, l2=1e-4)
+        self.nn.fit(model, (X, y), self.nn.losses.hinge, optimizer, epochs=1, progress=False, l2=1e-4,
+                    compiled=False)
 
     def loss_value(self, loss) -> float:
         return loss.data
