@@ -223,8 +223,8 @@ def test_colours_tell_inputs_parameters_constants_and_output_apart():
     # a lone w or b may be anything: an input unless parameters= says (nn's W1[0,1] and the
     # course's Wo are guessed: see test_drawing_limits)
     assert fill("w") == fill("b") == fill("x") == fill("u") == drawing._FILL["input"]
-    assert fill("data 3") == drawing._FILL["constant"]
-    assert fill("data 2.5") == drawing._FILL["output"]
+    assert fill("a data 3") == drawing._FILL["constant"]      # named as explain names it: a, t1
+    assert fill("t1 data 2.5") == drawing._FILL["output"]
     # parameters= names them exactly: now only u is a parameter
     dot = Dot(ag.draw(y, parameters=[y.parents[3]]).source)
     assert fill("u") == drawing._FILL["parameter"] and fill("w") == drawing._FILL["input"]
@@ -596,3 +596,60 @@ def test_bad_roots_edges_and_overrides_are_named_in_the_error():
         ag.draw(y, highlight_edges=[(y, 1)])
     with pytest.raises(ag.OperandError, match=r"values\[the node a = 1.0\] must be a number or None, got str"):
         ag.draw(y, values={y.parents[0]: "one"})
+
+
+# -- generated names: the a, b, t1 of explain's text are on the boxes ---------------------------
+
+_MADE_UP = re.compile(r'<I><FONT COLOR="#6b6b6b">([^<]*)</FONT></I>')
+
+
+def _made_up_names(d) -> dict[str, str]:
+    """Box id -> the generated name shown in it (grey italics)."""
+    return {m[1]: n for m in re.finditer(r"\tv(\d+) \[label=(.*?) id=v\1 ", d.source)
+            for n in _MADE_UP.findall(m[2])}
+
+
+def _unlabelled_graphs():
+    a, b, c, f = Value(2.0), Value(-3.0), Value(10.0), Value(-2.0)
+    yield ((a * b + c) * f).tanh()                                 # leaves a..d, the output t1
+    y = Value(1.0) + (Value(2.0) * Value(3.0)).tanh()
+    yield y
+    xs = [Value(float(k)) for k in range(7)]
+    s = ag.sum(xs)                                                 # 7 operands: shortened in tooltips
+    yield (s * s).exp() + ag.dot(xs[:3], xs[3:6], 0.5)
+    w = Value(0.5, label="w")
+    yield (w * Value(2.0) + Value(1.0)).sigmoid()                  # a label among them: "a" is free
+
+
+@pytest.mark.parametrize("root", list(_unlabelled_graphs()))
+def test_every_generated_name_explain_uses_is_on_its_box(root):
+    order = ag.topological_order(root)
+    shown = _made_up_names(ag.draw(root))
+    notation = ag.explain(order[0], root).notation
+    generated = {notation.name(n): n for n in order if notation.is_generated(n)}
+    used = set()
+    for leaf in (n for n in order if not n.parents):
+        used |= set(re.findall(r"\b(?:[a-z]|t\d+)\b", ag.explain(leaf, root).text)) & set(generated)
+    assert used and used <= set(shown.values())                 # every made-up name the text uses is drawn
+    for name, node in generated.items():                        # ... on the box of the node it names
+        assert shown[str(order.index(node))] == name
+    assert len(shown) == len(generated)                         # and nothing else: w, a * b, tanh(...) are not
+
+
+def test_generated_names_are_grey_italics_only_where_explain_makes_them_up():
+    w = Value(0.5, label="w")
+    y = (w * Value(2.0)).tanh()                                 # tanh(w * a): short, its own name
+    d = ag.draw(y)
+    assert list(_made_up_names(d).values()) == ["a"]
+    assert "<B>w</B>" in d.source and '"output tanh(w * a)"' in d.source  # the expression is the tooltip
+    assert not _MADE_UP.search(ag.trace(y).frame(0).source)     # names= given: only its names are shown
+    assert not _MADE_UP.search(ag.draw(y, names={}).source)
+
+
+def test_generated_names_render_in_italics():
+    long = (Value(2.0) * Value(3.0) + Value(1.0)).tanh() * Value(4.0)   # t1: too long for a name
+    svg = ag.draw(long).svg()
+    texts = {"".join(t.itertext()): t.get("font-style")
+             for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")}
+    assert {name: texts.get(name) for name in ("a", "b", "c", "d", "t1")} == dict.fromkeys(
+        ("a", "b", "c", "d", "t1"), "italic")

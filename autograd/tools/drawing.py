@@ -59,10 +59,12 @@ _FILL = {"input": "#d6eaff", "parameter": "#ffe2b8", "constant": "#eeeeee",
          "output": "#c9f2c9", "value": "#ffffff"}
 _OP_FILL, _WARNING_FILL, _WARNING_TEXT = "#ece6f6", "#ffb3b3", "#8b0000"
 _GRAD_COLOUR, _EDGE_LABEL_COLOUR, _HIGHLIGHT = "#a0306a", "#1f5fbf", "#d62728"
+_MADE_UP_NAME = "#6b6b6b"  # an unlabelled node's generated name (a, t1), in italics
 _CLUSTER_FILL = ("#f6f6f6", "#ebebeb")  # outermost box, boxes inside it
 _EDGE_MARK = f' color="{_HIGHLIGHT}" fontcolor="{_HIGHLIGHT}" penwidth=2.5'
 _RING = 3  # points of red around a highlighted box; a plain box has as much blank margin instead
-_SHOWN_OPERANDS = 4  # operands of sum and dot written out in a tooltip
+_SHOWN_OPERANDS = 4  # operands of sum and dot written out in a tooltip; explain writes 6, which names
+# nodes alike: an op of 5 or more operands never fits Notation's 16-character expression names
 _TITLE_CHARS, _TIP_CHARS = 80, 2000  # a longer name is cut with "…" in its box, a longer tooltip too
 # Graphviz lays a long edge out as a chain of one virtual node per rank it crosses: a value used
 # at many depths (x + x + ... + x, n terms) makes ~n^2 of them. dot takes minutes past ~20,000
@@ -119,6 +121,11 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     op that made each given node and its arrow into the node. A ringed box takes the
     same room as a plain one, so highlighting never moves anything.
 
+    An unlabelled box shows, in grey italics, the name ``explain`` and ``trace`` give it in
+    their text: ``a``, ``b``, ... for a leaf, ``t1``, ``t2``, ... for an op whose expression
+    is too long to be its name (a short one, ``a * b``, is in the op's tooltip). With
+    ``names`` given, only the names it gives are shown.
+
     ``names`` (a mapping ``node -> str`` or a function returning a str or None) puts a
     name on top of a box in place of its label: give unlabelled nodes the names your
     text uses for them (``Trace`` passes the ``n7`` and ``w * x`` of its steps). Tooltips
@@ -146,6 +153,8 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     >>> d.highlighted                      # a's box, the edge a -> * and the * op; not c's box
     ['e1_0', 'o1', 'v0']
     >>> "<B>c</B>" in d.source
+    True
+    >>> '<I><FONT COLOR="#6b6b6b">b</FONT></I>' in draw(Value(2.0) * a).source  # explain's "b * a"
     True
     """
     _check_value(root, "root")
@@ -607,6 +616,10 @@ def _value_label(node: Value, kind: str, shown: _Shown, show_grad: bool, marked:
     title = shown.title(node)
     if title:
         rows.append(f"<B>{_html(_shortened(title, _TITLE_CHARS))}</B>")
+    elif shown.names is None and shown.notation.is_generated(node):
+        # the a / t1 explain calls it, in grey italics: made up, not the learner's label. With names=
+        # the caller's text names the nodes (a trace's order may letter the leaves otherwise)
+        rows.append(f'<I><FONT COLOR="{_MADE_UP_NAME}">{_html(shown.notation.name(node))}</FONT></I>')
     room = "" if shown.number_room is None else f' WIDTH="{shown.number_room}"'
     rows.append(f"data {_html(shown.data(node))}")
     if show_grad:
