@@ -23,6 +23,7 @@ Nodes are matched by identity and the walk has no recursion, so deep graphs work
 from __future__ import annotations
 
 import html
+import re
 import math
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -120,7 +121,8 @@ class EngineCheck:
         colour = "#1a7f37" if self.ok else "#cf222e"
         out = [f'<div><p style="font-weight:bold;color:{colour}">{html.escape(self.summary())}</p>']
         if self.hint:
-            out.append(f"<p><i>hint: {html.escape(self.hint)}</i></p>")
+            hint = re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(self.hint))  # `+=` as code
+            out.append(f"<p><i>hint: {hint}</i></p>")
         out.append("<table style='font-family:monospace'><tr><th>node</th><th>op</th>"
                    "<th>your grad</th><th>expected</th><th></th></tr>")
         for row in self._table()[:200]:
@@ -296,7 +298,8 @@ def _blame(first: EngineRow, order, ops_of, mine, expected, index) -> tuple[str,
                     f"expected {first.expected:.8g}", _twice_hint(first, edges, contributions))
         return (f"{order[j]._op}: node {first.node} gets grad {first.theirs:.8g}, expected "
                 f"{first.expected:.8g} = {local:.8g} ({rule_text}) x {expected[j]:.8g}", "")
-    listed = ", ".join(f"{order[j]._op} #{j} ({c:.8g})" for (j, _), c in zip(edges, contributions))
+    listed = ", ".join(f"{getattr(order[j], 'label', '') or f'{order[j]._op} #{j}'} ({c:.8g})"
+                       for (j, _), c in zip(edges, contributions))
     return (f"node {first.node} feeds {len(edges)} uses: {listed}; its grad should be their sum "
             f"{first.expected:.8g}, yours is {first.theirs:.8g}", _twice_hint(first, edges, contributions))
 
