@@ -158,6 +158,29 @@ def _log(p: Value) -> Value:
     return p.log() if p.data >= _TINY else (p + _TINY).log()
 
 
+def bce_branches(outputs: list[float], targets: list[float]) -> tuple | None:
+    """Which side of ``bce``'s clamp each log is on (it takes ``log(p + tiny)`` below e^-100),
+    in the order ``bce`` builds them; None for an output ``bce`` would refuse. The graph ``bce``
+    builds changes when one of them changes side: ``nn.fit`` checks them between compiled steps.
+
+    >>> bce_branches([0.5, 1e-50], [1, 1])
+    (True, False)
+    """
+    tiny = _TINY
+    sides = []
+    for p, t in zip(outputs, targets):
+        if not 0.0 <= p <= 1.0:
+            return None
+        if t != 0.0:
+            sides.append(p >= tiny)
+        if t != 1.0:
+            sides.append(1.0 - p >= tiny)
+    return tuple(sides)
+
+
+bce.branches = bce_branches
+
+
 @_targets(_unit_interval, 0.0)
 def bce_with_logits(z, y) -> Value:
     """Binary cross-entropy of ``sigmoid(z)`` against labels 0/1, one fused node per sample.

@@ -263,21 +263,6 @@ _SHAPE_KEPT_BY_LABELS = (_losses.hinge, _losses.bce_with_logits, _losses.mse, _l
 """Losses whose graph is decided by the labels alone (hinge's relu(1 - s) or relu(s + 1), ...)."""
 
 
-def _bce_branches(outputs: list[float], targets: list[float]) -> tuple:
-    """Which side of ``bce``'s clamp each log is on (it takes ``log(p + tiny)`` below e^-100),
-    in the order ``bce`` builds them; None for an output ``bce`` would refuse."""
-    tiny = _losses._TINY
-    sides = []
-    for p, t in zip(outputs, targets):
-        if not 0.0 <= p <= 1.0:
-            return None
-        if t != 0.0:
-            sides.append(p >= tiny)
-        if t != 1.0:
-            sides.append(1.0 - p >= tiny)
-    return tuple(sides)
-
-
 def _compile_plan(model, loss, compiled, repeats: bool, epochs: int, where: str):
     """None to train eagerly; else the shape guard :func:`_compiled_step` uses (a function,
     or False when the labels alone decide the shape). Raises for ``compiled=True`` when
@@ -304,7 +289,7 @@ def _compile_plan(model, loss, compiled, repeats: bool, epochs: int, where: str)
             raise InputError(f"{where}: cannot compile the training step: {reason}; "
                              f"pass compiled='auto' or False to train eagerly")
         return None
-    return _bce_branches if loss is _losses.bce else False
+    return getattr(loss, "branches", None) or False  # bce's log clamp: see losses.bce_branches
 
 
 def _keeps_shape(model) -> bool:
