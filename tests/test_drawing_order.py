@@ -121,3 +121,26 @@ def test_operands_of_a_binary_op_in_order():
     first, second = out.parents
     ys, _ = _tops(d)
     assert ys[d.node_id(first)] < ys[d.node_id(second)]
+
+
+@pytest.mark.parametrize("sizes", [[6, 1], [8, 8, 1], [16, 16, 1], [5, 7, 3, 1]])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_collapsed_wide_layers_in_index_order(sizes, seed):
+    """The demo's whole-graph drawing (collapsed, no edge labels): without the invisible
+    columns that hold them, a 16-wide layer came out 0, 1, 2, 3, 8, 4, 9, 15, 12, ..."""
+    model, loss = _mlp_loss(sizes, seed)
+    d = ag.draw(loss, parameters=model.parameters(), collapse=True, show_edge_labels=False, title="whole")
+    _, clusters = _tops(d)
+    for layer, width in enumerate(sizes[:-1], start=1):
+        assert _neuron_order(clusters, layer) == list(range(width))
+    nodes = _by_label(loss)
+    h = [nodes[f"h1[{j}]"] for j in range(sizes[0])]
+    assert _top_to_bottom(d, h) == [n.label for n in h]
+
+
+def test_the_columns_are_invisible_and_only_in_collapsed_neuron_boxes():
+    model, loss = _mlp_loss([4, 4, 1])
+    collapsed = ag.draw(loss, parameters=model.parameters(), collapse=True).source
+    assert collapsed.count("style=invis]") == 2 * 2 * (4 + 3 + 4)   # 2 layers x in/out x (points, chain, ties)
+    assert "style=invis" not in ag.draw(loss, parameters=model.parameters()).source
+    assert "style=invis" not in ag.draw(loss, parameters=model.parameters(), collapse=True, cluster=False).source

@@ -209,6 +209,8 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     if legend:
         digraph.body.append(f"\tlegend [label={_legend_label()} id=legend]\n")
     digraph.body += edges
+    if collapse and cluster is True:  # after the edges: dot's first order follows the text
+        digraph.body += _neuron_anchors(index, paths)
     drawing = Drawing(digraph, index, root, start, timeout, marks.ids(index))
     drawing.virtual_nodes = virtual
     return drawing
@@ -442,6 +444,47 @@ def _clusters(index: dict, cluster) -> dict[Value, tuple[str, ...]]:
             prev = fed.get(p, path)
             fed[p] = path if prev == path else _MIXED
     return paths
+
+
+_NEURON_BOX = re.compile(r"layer (\d+), neuron (\d+)")
+
+
+def _neuron_anchors(index: dict, paths: dict) -> list[str]:
+    """Invisible columns that hold each layer's neuron boxes in index order, top to bottom.
+
+    dot orders boxes (clusters) as whole blocks, and in a collapsed network nothing tells the
+    neurons of a layer apart (every one is fed by every unit before it): they came out 0, 1, 2,
+    3, 8, 4, 9, ... Per layer, a column of invisible points before the boxes and one after,
+    each point chained to the next (a flat edge keeps its order) and tied to neuron j (into
+    its first box, from its last op), leaves index order the only layout without crossings:
+    88 of 88 layers of MLPs 2-3-1 to 2-16-16-16-1 in order, at the same size (2-16-16-1:
+    1698x2582 pt before and after). dot is sensitive to these choices: tied to the first op
+    or from the last box, or written before the edges, the order is lost again. The points
+    are outside every box: an invisible edge between two boxes crashed dot 2.43."""
+    ends: dict[tuple[int, int], list[str]] = {}  # (layer, neuron) -> [first id, last id]
+    for node, i in index.items():
+        path = paths.get(node)
+        m = _NEURON_BOX.fullmatch(path[0]) if path and len(path) == 1 else None
+        if m is None:
+            continue
+        last = f"o{i}" if node.parents else f"v{i}"
+        ends.setdefault((int(m[1]), int(m[2])), [f"v{i}", last])[1] = last
+    layers: dict[int, list[tuple[int, list[str]]]] = {}
+    for (layer, neuron), pair in ends.items():
+        layers.setdefault(layer, []).append((neuron, pair))
+    lines = []
+    for layer, neurons in sorted(layers.items()):
+        if len(neurons) < 2:
+            continue
+        neurons.sort()
+        for side in ("in", "out"):
+            points = [f"{side}{layer}_{j}" for j, _ in neurons]
+            lines.append("\t{rank=same; " + " ".join(f"{p} [shape=point width=0 height=0 style=invis]"
+                                                      for p in points) + "}\n")
+            lines += (f"\t{a} -> {b} [style=invis]\n" for a, b in zip(points, points[1:]))
+            lines += (f"\t{p} -> {first} [style=invis]\n" if side == "in" else f"\t{last} -> {p} [style=invis]\n"
+                      for p, (_, (first, last)) in zip(points, neurons))
+    return lines
 
 
 def _outermost(paths: dict, node: Value) -> str | None:
