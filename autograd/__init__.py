@@ -14,7 +14,7 @@ The tools (drawing, tracing, explaining, checking) are imported on first use, so
 from importlib import import_module
 
 from . import ops
-from .backprop import backward, grad, topological_order, zero_grad
+from .backprop import backward, free, grad, topological_order, zero_grad
 from .errors import (BackwardError, DrawingError, ExplainError, ExpressionError, GlassgradError,
                      GradcheckError, GraphTooLarge, GraphvizNotFound, KinkWarning, MissingExtra,
                      OperandError, OpError, TraceError)
@@ -40,7 +40,7 @@ _TOOLS = {
 # What `from autograd import *` gives. autograd.sum is left out on purpose: it would replace
 # the builtin sum (sum(range(10)) would become a Value); write ag.sum.
 __all__ = [
-    "Value", "apply", "dot", "bce_with_logits", "backward", "grad", "zero_grad", "topological_order",
+    "Value", "apply", "dot", "bce_with_logits", "backward", "grad", "zero_grad", "free", "topological_order",
     "no_grad", "is_grad_enabled", "ops", "OPS", "Op",
     "GlassgradError", "OpError", "OperandError", "BackwardError", "MissingExtra", "DrawingError",
     "GraphTooLarge", "GraphvizNotFound", "TraceError", "GradcheckError", "KinkWarning", "ExplainError",

@@ -16,7 +16,7 @@ import threading
 
 from .errors import BackwardError, OpError, describe, finite_float
 
-__all__ = ["topological_order", "backward", "grad", "zero_grad"]
+__all__ = ["topological_order", "backward", "grad", "zero_grad", "free"]
 
 
 def topological_order(root) -> list:
@@ -160,6 +160,36 @@ def _times(local, g):
     if type(g) is float and g == 1.0:
         return local
     return local * g
+
+
+def free(root) -> int:
+    """Take the graph below ``root`` apart, one node at a time; return how many nodes it unlinked.
+
+    ``root`` and every node it was computed from become leaves: each keeps its ``data``,
+    ``grad`` and ``label`` and lets go of its ``parents``. Call it when you are done with the
+    graph (gradients read). Dropping a graph frees it node after node by reference counting,
+    and CPython 3.13 does that recursively, thousands of nodes deep, which crashes a thread
+    with a small stack (docs/guarantees.md). After ``free`` no node holds another, so
+    dropping them never recurses.
+
+    >>> from autograd import Value, free
+    >>> x = Value(2.0, label="x"); y = (x * x).exp()
+    >>> y.backward(); free(y)
+    2
+    >>> y.is_leaf, y.parents, round(x.grad, 2)
+    (True, (), 218.39)
+    """
+    _check_node(root, "free")
+    unlinked = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        parents = node.parents
+        if parents:  # else a leaf, or a node taken apart already (reached a second time)
+            node.parents, node.local_grads, node.op_def, node.const = (), (), None, None
+            stack.extend(parents)  # held here, so no parent is freed while it holds its own
+            unlinked += 1
+    return unlinked
 
 
 def _is_node(x) -> bool:

@@ -288,13 +288,11 @@ def test_a_deep_graph_dropped_in_a_thread_with_the_documented_stack():
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.skipif(not hasattr(ag, "free"), reason="autograd.free is not merged yet")
 def test_free_takes_a_deep_graph_apart_in_a_small_stack_thread():
     """ag.free unlinks the graph one node at a time, so the drop after it never recurses."""
     drop_in_a_thread(200_000, SMALL_STACK, how="free")
 
 
-@pytest.mark.skipif(not hasattr(ag, "free"), reason="autograd.free is not merged yet")
 def test_free_makes_every_node_below_a_leaf_and_keeps_data_grad_and_labels():
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     shared = (a * b).tanh()
