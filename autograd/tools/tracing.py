@@ -435,8 +435,8 @@ class Trace:
 
     @cached_property
     def _frame_names(self) -> dict[Value, str]:
-        """What frames call the unlabelled op nodes: the names of the steps' text."""
-        return {node: self.notation[node] for node in self.order if node.parents and not node.label}
+        """What frames call the unlabelled nodes (inputs too): the names of the steps' text."""
+        return {node: self.notation[node] for node in self.order if not node.label}
 
     def _number_width(self, number_format) -> int | None:
         """The characters of the widest number any frame shows (values, grads as they grow, local
