@@ -72,7 +72,7 @@ def backward(root, grad: float = 1.0) -> None:
     with _one_pass_at_a_time:
         grads_before = [node.grad for node in order]
         for node in order:
-            if node.parents:
+            if node.parents and node.grad:  # an intermediate node holds this pass's gradient only
                 node.grad = 0.0
         parent = root  # (the node whose gradient is being added to, named if it overflows)
         try:

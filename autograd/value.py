@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from operator import attrgetter
 from typing import Iterable
 
 from . import ops
@@ -51,48 +52,47 @@ class Value:
 
     __slots__ = ("_data", "_grad", "label", "parents", "local_grads", "op_def", "const", "__weakref__")
 
-    def __init__(self, data: Number, label: str | None = None):
-        if isinstance(data, Value):
-            raise OperandError(f"Value: data is already a Value ({describe(data)}); use it as it is, "
-                               f"or data.detach() for a new leaf with its value")
+    def __init__(self, data: Number, label: str | None = None, parents: tuple = (),
+                 local_grads: tuple = (), op_def: Op | None = None, const: float | None = None):
+        # a leaf is Value(data, label); apply() makes a node with the other four
+        if type(data) is not float or not math.isfinite(data):
+            if isinstance(data, Value):
+                raise OperandError(f"Value: data is already a Value ({describe(data)}); use it as it "
+                                   f"is, or data.detach() for a new leaf with its value")
+            data = finite_float(data, "Value", "data")
         if label is not None and not isinstance(label, str):
             raise OperandError(f"Value: label must be a str or None, got {type(label).__name__}")
-        self.data = data
-        self.grad = 0.0
+        self._data = data
+        self._grad = 0.0
         self.label = label
-        self.parents: tuple[Value, ...] = ()
-        self.local_grads: tuple[float, ...] = ()
-        self.op_def: Op | None = None
-        self.const: float | None = None
+        self.parents = parents
+        self.local_grads = local_grads
+        self.op_def = op_def
+        self.const = const
 
-    # data and grad are always finite floats: assigning anything else is refused here,
-    # not found later deep inside an op
-    @property
-    def data(self) -> float:
-        """The node's value, a finite float."""
-        return self._data
-
-    @data.setter
-    def data(self, x: Number) -> None:
+    # data and grad are always finite floats. Reading one is a plain read of the slot behind it
+    # (_data, _grad: attrgetter does it in C); assigning checks the value first, so a nan or a
+    # str is refused here, not found later deep inside an op.
+    def _set_data(self, x: Number) -> None:
         if type(x) is not float or not math.isfinite(x):  # convert it, or say why it cannot be
             x = finite_float(x, "Value", "data")
         self._data = x
 
-    @property
-    def grad(self) -> float:
-        """d root / d self after ``root.backward()``, a finite float."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, g: Number) -> None:
+    def _set_grad(self, g: Number) -> None:
         if type(g) is not float or not math.isfinite(g):
             g = finite_float(g, "Value", "grad")
         self._grad = g
 
+    data = property(attrgetter("_data"), _set_data, doc="The node's value, a finite float.")
+    grad = property(attrgetter("_grad"), _set_grad,
+                    doc="d root / d self after ``root.backward()``, a finite float.")
+
     # -- the ops: each makes a node from its entry in autograd.ops ----------------------
     def __add__(self, other):
         """self + other; local derivatives 1 and 1."""
-        return _with_number(ops.add, ops.add_c, self, other)
+        if isinstance(other, Value):
+            return apply(ops.add, self, other)
+        return apply(ops.add_c, self, const=_constant(other, ops.add_c))  # a number, folded in
 
     def __radd__(self, other):
         """other + self, other a number; local derivative 1."""
@@ -100,7 +100,9 @@ class Value:
 
     def __sub__(self, other):
         """self - other; local derivatives 1 and -1."""
-        return _with_number(ops.sub, ops.sub_c, self, other)
+        if isinstance(other, Value):
+            return apply(ops.sub, self, other)
+        return apply(ops.sub_c, self, const=_constant(other, ops.sub_c))  # a number, folded in
 
     def __rsub__(self, other):
         """other - self, other a number; local derivative -1."""
@@ -108,7 +110,9 @@ class Value:
 
     def __mul__(self, other):
         """self * other; local derivatives other and self."""
-        return _with_number(ops.mul, ops.mul_c, self, other)
+        if isinstance(other, Value):
+            return apply(ops.mul, self, other)
+        return apply(ops.mul_c, self, const=_constant(other, ops.mul_c))  # a number, folded in
 
     def __rmul__(self, other):
         """other * self, other a number; local derivative other."""
@@ -116,7 +120,9 @@ class Value:
 
     def __truediv__(self, other):
         """self / other; local derivatives 1/other and -self/other**2 (written -out/other)."""
-        return _with_number(ops.div, ops.div_c, self, other)
+        if isinstance(other, Value):
+            return apply(ops.div, self, other)
+        return apply(ops.div_c, self, const=_constant(other, ops.div_c))  # a number, folded in
 
     def __rtruediv__(self, other):
         """other / self, other a number; local derivative -other/self**2 (written -out/self)."""
@@ -124,7 +130,9 @@ class Value:
 
     def __pow__(self, other):
         """self ** other; local derivatives other * self**(other-1) and self**other * log(self)."""
-        return _with_number(ops.pow, ops.pow_c, self, other)
+        if isinstance(other, Value):
+            return apply(ops.pow, self, other)
+        return apply(ops.pow_c, self, const=_constant(other, ops.pow_c))  # a number, folded in
 
     def __rpow__(self, other):
         """other ** self, other a number > 0; local derivative other**self * log(other)."""
@@ -231,10 +239,9 @@ class Value:
     # -- copies and pickles, made without recursion so graphs of any depth work ----------
     def __copy__(self) -> "Value":
         """A new node with the same data, grad, label and parents (the graph is shared)."""
-        node = Value(self.data, self.label)
+        node = Value(self.data, self.label, parents=self.parents, local_grads=self.local_grads,
+                     op_def=self.op_def, const=self.const)
         node.grad = self.grad
-        node.parents, node.local_grads, node.op_def, node.const = (
-            self.parents, self.local_grads, self.op_def, self.const)
         return node
 
     def __deepcopy__(self, memo: dict) -> "Value":
@@ -285,9 +292,9 @@ def _graph(rows: list) -> Value:
     for row in rows:
         if not isinstance(row, Value):
             data, grad, label, op_def, const, local_grads, parents = row
-            row = _leaf(data, grad, label)
-            row.parents = tuple(nodes[k] for k in parents)
-            row.local_grads, row.op_def, row.const = tuple(local_grads), op_def, const
+            row = Value(data, label, parents=tuple(nodes[k] for k in parents),
+                        local_grads=tuple(local_grads), op_def=op_def, const=const)
+            row.grad = grad
         nodes.append(row)
     return nodes[-1]
 
@@ -303,7 +310,7 @@ def apply(op: Op, *operands: Value, const: float | None = None) -> Value:
     >>> z.data, z.local_grads
     (10.0, (5.0, 2.0))
     """
-    args = op.arguments([x.data for x in operands], const)  # what the op's rules take
+    args = op.arguments(list(map(_data_of, operands)), const)  # what the op's rules take
     try:
         out = op.forward(*args)
         if not math.isfinite(out):
@@ -313,21 +320,13 @@ def apply(op: Op, *operands: Value, const: float | None = None) -> Value:
         local_grads = op.local(*args, out)
     except (ArithmeticError, ValueError) as e:
         raise _op_error(op, operands, const, e) from None
-    if not all(map(math.isfinite, local_grads)):
-        raise _op_error(op, operands, const, _InfiniteDerivative())
-    node = Value(out)
-    node.parents = operands
-    node.local_grads = local_grads
-    node.op_def = op
-    node.const = const
-    return node
+    for local in local_grads:
+        if not math.isfinite(local):
+            raise _op_error(op, operands, const, _InfiniteDerivative())
+    return Value(out, None, operands, local_grads, op, const)  # data, label, parents, local_grads, op_def, const
 
 
-def _with_number(op: Op, op_c: Op, x: Value, other) -> Value:
-    """``op(x, other)`` for a Value ``other``; for a number, ``op_c`` with it folded in."""
-    if isinstance(other, Value):
-        return apply(op, x, other)
-    return apply(op_c, x, const=_constant(other, op_c))
+_data_of = attrgetter("_data")
 
 
 def _constant(x, op: Op) -> float:

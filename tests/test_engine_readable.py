@@ -26,7 +26,7 @@ METHODS = {"__add__": "add", "__radd__": "add_c", "__sub__": "sub", "__rsub__": 
 def test_every_op_method_is_a_short_def_naming_its_table_entry(method, op):
     source = inspect.getsource(getattr(Value, method))
     assert source.lstrip().startswith(f"def {method}(")
-    assert f"ops.{op}" in source and len(source.splitlines()) <= 4
+    assert f"ops.{op}" in source and len(source.splitlines()) <= 6
     assert "local derivative" in getattr(Value, method).__doc__
 
 
