@@ -310,7 +310,7 @@ def apply(op: Op, *operands: Value, const: float | None = None) -> Value:
     >>> z.data, z.local_grads
     (10.0, (5.0, 2.0))
     """
-    args = op.arguments(list(map(_data_of, operands)), const)  # what the op's rules take
+    args = op.arguments([x.data for x in operands], const)  # what the op's rules take
     try:
         out = op.forward(*args)
         if not math.isfinite(out):
@@ -324,9 +324,6 @@ def apply(op: Op, *operands: Value, const: float | None = None) -> Value:
         if not math.isfinite(local):
             raise _op_error(op, operands, const, _InfiniteDerivative())
     return Value(out, None, operands, local_grads, op, const)  # data, label, parents, local_grads, op_def, const
-
-
-_data_of = attrgetter("_data")
 
 
 def _constant(x, op: Op) -> float:
