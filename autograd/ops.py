@@ -40,7 +40,8 @@ Adding an op, say ``sin``: one entry here and one method on ``Value``::
              forward=math.sin,
              local=lambda x, out: (_cos(x),),          # d/dx sin x = cos x
              symbol="sin", text="sin({0})", latex="\\\\sin {0}", rule_text=("cos({0})",),
-             sympy=lambda sp, x: sp.sin(x))
+             sympy=lambda sp, x: sp.sin(x),
+             code="sin({0})", local_code=("cos({0})",))   # for autograd.compile
     OPS["sin"] = sin
 
     class Value:

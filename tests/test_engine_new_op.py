@@ -1,7 +1,7 @@
 """Adding an op from outside the package, as ops.py's docstring shows: one table entry, one method.
 
 Every tool must pick it up from the entry alone: backward, second derivatives, draw, explain,
-trace, gradcheck (per op too) and sympy.
+trace, gradcheck (per op too), sympy and compile.
 """
 
 import math
@@ -25,12 +25,12 @@ SIN = Op(name="sin", arity=1,
          forward=math.sin,
          local=lambda x, out: (_cos(x),),
          symbol="sin", text="sin({0})", latex="\\sin {0}", rule_text=("cos({0})",),
-         sympy=lambda sp, x: sp.sin(x))
+         sympy=lambda sp, x: sp.sin(x), code="sin({0})", local_code=("cos({0})",))
 COS = Op(name="cos", arity=1,
          forward=math.cos,
          local=lambda x, out: (_minus_sin(x),),
          symbol="cos", text="cos({0})", latex="\\cos {0}", rule_text=("-sin({0})",),
-         sympy=lambda sp, x: sp.cos(x))
+         sympy=lambda sp, x: sp.cos(x), code="cos({0})", local_code=("-sin({0})",))
 
 
 @pytest.fixture(autouse=True)
@@ -81,3 +81,13 @@ def test_sympy():
     x = Value(0.5, label="x")
     expr = ag.to_sympy(x.sin() * 2)
     assert str(expr) == "2*sin(x)"
+
+
+def test_compile():
+    x = Value(0.5, label="x")
+    y = x.sin() * x.cos()
+    y.backward()
+    fn = ag.compile(y, [x])
+    value, (dx,) = fn([0.5])
+    assert (value, dx) == (y.data, x.grad)       # bit for bit, as for the table's own ops
+    assert "sin(x)" in fn.source and "cos(x)" in fn.source

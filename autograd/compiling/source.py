@@ -26,9 +26,10 @@ from .. import ops
 from ..errors import OperandError
 from .tape import CONSTANT, DATA, INPUT, Tape
 
-# The compiled code's only globals: math's functions and the op table's stable helpers.
-HELPERS = {"fsum": math.fsum, "exp": math.exp, "log": math.log, "tanh": math.tanh, "fabs": math.fabs,
-           "pow": math.pow, "sigmoid": ops.sigmoid_float, "bce_logits": ops._bce_logits}
+# The compiled code's only globals: math's functions (a new op's code template may call any of
+# them: sin({0})) and the op table's stable helpers.
+HELPERS = {**{name: f for name, f in vars(math).items() if callable(f) and not name.startswith("_")},
+           "sigmoid": ops.sigmoid_float, "bce_logits": ops._bce_logits}
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _RESERVED = {*keyword.kwlist, *keyword.softkwlist, *dir(builtins), *HELPERS, "check", "grads", "also"}
