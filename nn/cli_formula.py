@@ -29,8 +29,8 @@ __all__ = ["parse_at", "load_formula", "Formula", "read_name", "shorten", "edges
 
 MAX_AT_LENGTH = 20_000
 """Most characters in all ``--at`` options together."""
-MAX_NUMBER_LENGTH = 64
-"""Most characters in one ``--at`` value."""
+MAX_NUMBER_LENGTH = 400
+"""Most characters in one ``--at`` value (a float needs at most 17 significant digits)."""
 
 _ROOT_NAMES = ("f", "out", "output", "result")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
@@ -105,7 +105,10 @@ def read_name(text: str, option: str) -> str:
 def _number(text: str, name: str) -> float:
     if not text:
         raise UsageError(f"--at: {name!r} has no value after '='")
-    if len(text) > MAX_NUMBER_LENGTH or not _NUMBER.fullmatch(text):
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise UsageError(f"--at: the value of {name!r}, {_clip(text)}, has {len(text)} characters, more "
+                         f"than {MAX_NUMBER_LENGTH}; a float needs at most 17 significant digits")
+    if not _NUMBER.fullmatch(text):
         raise UsageError(f"--at: the value of {name!r}, {_clip(text)}, is not a number "
                          "(write numbers like 2, -0.5 or 1e-3)")
     value = float(text)

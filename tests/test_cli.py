@@ -305,3 +305,12 @@ def test_demo_trains_and_writes_every_file(tmp_path):
     assert page.startswith("<!DOCTYPE html>") and page.count('<figure class="frame"') == 29
     assert "∂L/∂W1[0,0]" in page
     assert "fit:" in result.stderr  # the progress bar
+
+
+def test_a_long_but_valid_number_is_a_number(tmp_path):
+    tiny = "0." + "0" * 70 + "1"                      # 73 characters: 1e-71
+    result = run("grad", "x*2", "--at", f"x={tiny}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    huge = "1" * 500
+    result = run("grad", "x*2", "--at", f"x={huge}", cwd=tmp_path)
+    assert result.returncode == 2 and "500 characters, more than 400" in result.stderr
