@@ -9,6 +9,7 @@ import pytest
 import autograd as ag
 from micrograd.engine import Value as MicroValue
 from micrograd.nn import MLP as MicroMLP
+from test_engine_ops import micrograd_more_ops
 
 
 # -- the lecture's Value, with switches that plant the classic bugs ----------------------------
@@ -131,17 +132,7 @@ def neuron(V, relu=False):
 # -- micrograd itself: all match ---------------------------------------------------------------
 
 def test_micrograd_expression_all_match():
-    a, b = MicroValue(-4.0), MicroValue(2.0)
-    c = a + b
-    d = a * b + b ** 3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e ** 2
-    g = f / 2.0
-    g += 10.0 / f
+    _, _, g = micrograd_more_ops(MicroValue)
     g.backward()
     report = ag.check_engine(g)
     assert report.ok and report.first_wrong is None and len(report.rows) > 20

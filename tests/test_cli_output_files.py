@@ -6,33 +6,20 @@ old file whole and leaves no temporary file. Also: what ``check`` refuses to tak
 from __future__ import annotations
 
 import errno
-import io
 import os
 import shutil
 import stat
 import string
 import subprocess
 import time
-from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
 from nn import cli_commands
-from nn.cli import MAX_CHECK_WORK, main
+from nn.cli import MAX_CHECK_WORK
+from test_reliability_cli import call
 
 GOOD = b"<svg>a good old drawing</svg>\n" * 10
-
-
-def call(argv, cwd):
-    out, err = io.StringIO(), io.StringIO()
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        with redirect_stdout(out), redirect_stderr(err):
-            code = main(list(argv))
-    finally:
-        os.chdir(old)
-    return code, out.getvalue(), err.getvalue()
 
 
 def one_line(err):

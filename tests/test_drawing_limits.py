@@ -3,7 +3,6 @@ out refused before it runs, a renderer crash explained, any label text rendered.
 
 import re
 import shutil
-import sys
 
 import pytest
 
@@ -11,6 +10,7 @@ import autograd as ag
 from autograd import Value
 from autograd.errors import DrawingError, GraphTooLarge
 from autograd.tools import drawing, notation
+from test_drawing import reused_sum
 
 DOT = shutil.which("dot")
 needs_dot = pytest.mark.skipif(DOT is None, reason="Graphviz's dot is not installed")
@@ -48,14 +48,6 @@ def test_the_size_guard_counts_edges_too_and_names_both_counts():
     with pytest.raises(GraphTooLarge, match="has 3 values and 51 edges"):
         ag.draw(y, start=x, max_nodes=40)
     assert ag.draw(ag.sum([x] * 2000)).source.count("v0 -> o1") == 2000
-
-
-def reused_sum(n):
-    x = Value(1.5, label="x")
-    y = x
-    for _ in range(n - 1):
-        y = y + x
-    return y
 
 
 def test_a_graph_dot_cannot_lay_out_is_refused_before_dot_runs(monkeypatch):

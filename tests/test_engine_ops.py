@@ -194,8 +194,9 @@ def test_micrograd_sanity_check_numbers():
     assert x.grad == 46.0
 
 
-def test_micrograd_more_ops_numbers():
-    a, b = Value(-4.0), Value(2.0)
+def micrograd_more_ops(value_class):
+    """micrograd's test_more_ops expression, built from ``value_class``; returns (a, b, g)."""
+    a, b = value_class(-4.0), value_class(2.0)
     c = a + b
     d = a * b + b ** 3
     c += c + 1
@@ -206,6 +207,11 @@ def test_micrograd_more_ops_numbers():
     f = e ** 2
     g = f / 2.0
     g += 10.0 / f
+    return a, b, g
+
+
+def test_micrograd_more_ops_numbers():
+    a, b, g = micrograd_more_ops(Value)
     g.backward()
     assert math.isclose(g.data, 24.70408163265306, rel_tol=1e-12)
     assert math.isclose(a.grad, 138.83381924198252, rel_tol=1e-12)
