@@ -17,7 +17,7 @@ from typing import TextIO
 import autograd as ag
 from autograd import ExpressionError, GlassgradError, OpError, OperandError
 
-from ._files import write_atomically
+from autograd.files import write_atomically
 from .errors import CommandFailed, InputError, UsageError
 
 __all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "exit_code", "report", "one_line", "Streams",
@@ -86,7 +86,7 @@ def output_path(path: str, suffixes: tuple[str, ...], what: str) -> Path:
 
 
 def write_output(path: str | os.PathLike, data: bytes | str) -> None:
-    """Write an output file atomically (see :mod:`nn._files`): on any failure -- a full disk,
+    """Write an output file atomically (see :mod:`autograd.files`): on any failure -- a full disk,
     a read-only file, a device in its place -- the old file stays as it was and
     :class:`~nn.errors.CommandFailed` names ``path``."""
     if isinstance(data, str):

@@ -9,7 +9,7 @@ Parameters are ``autograd.Value`` leaves with readable labels (``W1[0,1]``,
 * ``save(path)`` / ``load(path)`` as JSON, never pickle. Saving writes a temporary
   file next to the file it replaces and renames it over it, so a crash or a full disk
   mid-save leaves any old file whole; it writes through a symlink to its target and
-  never replaces a folder, device, FIFO or read-only file (see :mod:`nn._files`).
+  never replaces a folder, device, FIFO or read-only file (see :mod:`autograd.files`).
   Loading reads only a regular file of at most :data:`MAX_FILE_BYTES`, checks the whole
   file first and only then assigns, so a damaged or wrong-shaped file raises
   :class:`~nn.ModelFileError` and leaves the model as it was.
@@ -40,7 +40,7 @@ from typing import Any
 
 from autograd import Value
 
-from ._files import read_regular, write_atomically
+from autograd.files import read_regular, write_atomically
 from .errors import ModelFileError
 
 __all__ = ["Module", "FORMAT", "VERSION", "MAX_FILE_BYTES"]

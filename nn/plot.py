@@ -20,7 +20,7 @@ import os
 from autograd import Value, no_grad
 
 from . import _checks
-from ._files import write_atomically
+from autograd.files import write_atomically
 from .errors import InputError
 
 __all__ = ["plot_decision_boundary", "plot_loss"]

@@ -1,4 +1,4 @@
-"""Writing and reading files safely: the one place ``nn`` touches the file system.
+"""Writing and reading files safely: every file autograd and nn write goes through here.
 
 ``write_atomically(path, data, fail)`` writes the way a careful editor saves:
 
