@@ -16,7 +16,7 @@ from importlib import import_module
 from . import ops
 from .backprop import backward, free, grad, topological_order, zero_grad
 from .errors import (BackwardError, DrawingError, ExplainError, ExpressionError, GlassgradError,
-                     GradcheckError, GraphTooLarge, GraphvizNotFound, KinkWarning, MissingExtra,
+                     GradcheckError, GraphTooLarge, GraphvizNotFound, KinkWarning, MissingExtra, FileWriteError, CompileTooLarge,
                      OperandError, OpError, TraceError)
 from .ops import OPS, Op
 from .grad_mode import is_grad_enabled, no_grad
@@ -43,7 +43,7 @@ __all__ = [
     "Value", "apply", "dot", "bce_with_logits", "backward", "grad", "zero_grad", "free", "topological_order",
     "no_grad", "is_grad_enabled", "ops", "OPS", "Op",
     "GlassgradError", "OpError", "OperandError", "BackwardError", "MissingExtra", "DrawingError",
-    "GraphTooLarge", "GraphvizNotFound", "TraceError", "GradcheckError", "KinkWarning", "ExplainError",
+    "GraphTooLarge", "GraphvizNotFound", "FileWriteError", "CompileTooLarge", "TraceError", "GradcheckError", "KinkWarning", "ExplainError",
     "ExpressionError",
     *_TOOLS,
 ]

@@ -118,6 +118,16 @@ def describe(x, sep: str = " = ") -> str:
     return repr(data)
 
 
+class FileWriteError(GlassgradError, OSError):
+    """A file could not be written (a missing folder, a full disk, a read-only file...): the
+    message names the path and the reason; the old file, if any, is unchanged."""
+
+
+class CompileTooLarge(GlassgradError, ValueError):
+    """A graph is beyond what ``autograd.compile`` writes out: the message gives its size, the
+    budget and the way out (run it eagerly)."""
+
+
 class DrawingError(GlassgradError, ValueError):
     """``draw`` got an option it cannot use, or the renderer failed."""
 

@@ -380,6 +380,27 @@ log = Op(name="log", arity=1,
          domain="log needs an input > 0",
          code="log({0})", local_code=("1.0 / {0}",))
 
+# bce's log: log(x) kept finite down to x = 0, as PyTorch's BCELoss keeps it (>= about -100)
+LOG_FLOOR = math.exp(-100.0)
+
+
+def _lifted(x):
+    """x, or x + e^-100 below e^-100: what clamped_log takes the log of (a float or a Value)."""
+    return x if _data(x) >= LOG_FLOOR else x + LOG_FLOOR
+
+
+clamped_log = Op(name="clamped_log", arity=1,
+                 forward=lambda x: math.log(_lifted(x)),
+                 local=lambda x, out: (1.0 / _lifted(x),),
+                 symbol="log", text="clamped_log({0})", latex="\\ln {0}",
+                 rule_text=("1/{0}",), rule_latex=("\\frac{{1}}{{{0}}}",),
+                 sympy=lambda sp, x: sp.log(x),
+                 domain="clamped_log needs an input >= 0",
+                 kinks=(LOG_FLOOR,), kink_note="below e^-100 it is log(x + e^-100), so log(0) is about -100 "
+                                              "(as PyTorch's BCELoss clamps it)",
+                 code="log({0} if {0} >= 3.720075976020836e-44 else {0} + 3.720075976020836e-44)",
+                 local_code=("1.0 / ({0} if {0} >= 3.720075976020836e-44 else {0} + 3.720075976020836e-44)",))
+
 sigmoid = Op(name="sigmoid", arity=1,
              forward=sigmoid_float,
              local=lambda x, out: (out * (1.0 - out),),
@@ -446,5 +467,5 @@ dot = Op(name="dot", arity=None, local_is_partner=True,
 
 OPS: dict[str, Op] = {op.name: op for op in (
     add, sub, mul, div, pow, add_c, sub_c, rsub_c, mul_c, div_c, rdiv_c, pow_c, rpow_c, bce_logits,
-    neg, exp, log, sigmoid, tanh, relu, abs, step, sum, dot)}
+    neg, exp, log, clamped_log, sigmoid, tanh, relu, abs, step, sum, dot)}
 """Every op by name."""

@@ -159,6 +159,11 @@ class Value:
         """Natural logarithm (the input must be > 0); local derivative 1/self."""
         return apply(ops.log, self)
 
+    def clamped_log(self):
+        """bce's log: log(self), or log(self + e^-100) below e^-100 (so about -100 at 0, as
+        PyTorch's BCELoss clamps it); local derivative 1/self (1/(self + e^-100) below)."""
+        return apply(ops.clamped_log, self)
+
     def sigmoid(self):
         """s = 1 / (1 + e ** -self), stable for any input; local derivative s(1 - s)."""
         return apply(ops.sigmoid, self)

@@ -19,7 +19,7 @@ def every_op(a, b, c):
     t = t + 1.5 - 0.5                          # add_c sub_c
     t = (2 - t) * 3 / 4 + 1 / (b + 3)          # rsub_c mul_c div_c rdiv_c
     t = t ** 2 + 2 ** a + (b + 3) ** c         # pow_c rpow_c pow
-    t = -t + a.exp() + (b + 3).log()           # neg exp log
+    t = -t + a.exp() + (b + 3).log() + (b + 4).clamped_log()  # neg exp log clamped_log
     t = t.sigmoid() + t.tanh() + (t - 5).relu() + (t + 7).relu() + (t - 1).abs() + t.step()
     t = t + ag.bce_with_logits(t * a, 0.25)    # bce_logits
     return ag.sum([t, a, 2.0]) * ag.dot([a, b], [c, t], bias=c)

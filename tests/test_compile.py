@@ -56,7 +56,7 @@ def _op_cases():
     rng = random.Random(7)
     cases = []
     for name, op in OPS.items():
-        positive = name in ("log", "pow", "pow_c")
+        positive = name in ("log", "clamped_log", "pow", "pow_c")
         for trial in range(6):
             counts = [op.arity] if op.arity is not None else [1, 2, 3, 4, 5, 7]
             n = counts[trial % len(counts)]

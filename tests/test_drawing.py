@@ -176,7 +176,7 @@ def test_op_nodes_show_folded_constants_from_the_op_table():
 def test_every_op_in_the_table_draws_and_renders():
     a, b = Value(1.5, label="a"), Value(0.5, label="b")
     nodes = [a + b, a - b, a * b, a / b, a ** b, a + 2, a - 2, 2 - a, a * 2, a / 2, 2 / a, a ** 2, 2 ** a,
-             -a, a.exp(), a.log(), a.sigmoid(), a.tanh(), a.relu(), a.abs(), a.step(),
+             -a, a.exp(), a.log(), a.clamped_log(), a.sigmoid(), a.tanh(), a.relu(), a.abs(), a.step(),
              ag.sum([a, b, 1]), ag.dot([a], [b], 0.5), ag.bce_with_logits(a, 1)]
     assert {n.op_def.name for n in nodes} == set(ag.OPS), "a new op: add it here"
     d = ag.draw(ag.sum(nodes), legend=True)

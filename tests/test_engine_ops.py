@@ -32,6 +32,7 @@ BUILDERS = {
     "neg": lambda x: -x,
     "exp": lambda x: x.exp(),
     "log": lambda x: x.log(),
+    "clamped_log": lambda x: x.clamped_log(),
     "sigmoid": lambda x: x.sigmoid(),
     "tanh": lambda x: x.tanh(),
     "relu": lambda x: x.relu(),
@@ -65,6 +66,7 @@ DOMAINS = {
     "neg": (st.tuples(moderate), None),
     "exp": (st.tuples(moderate), None),
     "log": (st.tuples(positive), None),
+    "clamped_log": (st.tuples(positive), None),
     "sigmoid": (st.tuples(st.floats(-8.0, 8.0)), None),
     "tanh": (st.tuples(moderate), None),
     "relu": (st.tuples(away_from_zero), None),
@@ -332,3 +334,20 @@ def test_bce_with_logits_is_one_stable_node_with_the_cancelled_derivative():
         s = 1 / (1 + math.exp(-z)) if z > -700 else 0.0
         assert len(loss.parents) == 1 and math.isfinite(loss.data)
         assert math.isclose(loss.local_grads[0], s - y, abs_tol=1e-12)
+
+
+# -- clamped_log (bce's log), worked by hand ------------------------------------------------------
+
+def test_clamped_log_is_log_above_the_floor_and_log_of_x_plus_the_floor_below():
+    floor = math.exp(-100.0)
+    x = Value(0.25)
+    y = x.clamped_log()
+    y.backward()
+    assert (y.data, x.grad) == (math.log(0.25), 4.0)
+    zero = Value(0.0)
+    y = zero.clamped_log()
+    y.backward()
+    assert y.data == math.log(floor) == -100.0
+    assert zero.grad == 1.0 / floor
+    with pytest.raises(ag.OpError, match="clamped_log"):
+        Value(-1.0).clamped_log()

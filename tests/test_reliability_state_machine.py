@@ -146,6 +146,13 @@ def _log(x):
     return _unary(math.log(x), 1.0 / x, -1.0 / (x * x))
 
 
+def _clamped_log(x):
+    if x < 0.0:
+        raise Undefined("clamped_log of x < 0")
+    lifted = x if x >= math.exp(-100.0) else x + math.exp(-100.0)
+    return _unary(math.log(lifted), 1.0 / lifted, -1.0 / (lifted * lifted))
+
+
 def _exp(x):
     v = math.exp(x)
     return _unary(v, v, v)
@@ -199,6 +206,7 @@ REFERENCE = {
     "neg": lambda x: _unary(-x, -1.0, 0.0),
     "exp": _exp,
     "log": _log,
+    "clamped_log": _clamped_log,
     "sigmoid": _sigmoid,
     "tanh": _tanh,
     "relu": lambda x: _unary(x if x > 0.0 else 0.0, 1.0 if x > 0.0 else 0.0, 0.0),
@@ -219,6 +227,7 @@ WRITE = {
     "div_c": lambda x, c: x / c, "rdiv_c": lambda x, c: c / x,
     "pow_c": lambda x, c: x ** c, "rpow_c": lambda x, c: c ** x,
     "neg": lambda x: -x, "exp": lambda x: x.exp(), "log": lambda x: x.log(),
+    "clamped_log": lambda x: x.clamped_log(),
     "sigmoid": lambda x: x.sigmoid(), "tanh": lambda x: x.tanh(), "relu": lambda x: x.relu(),
     "abs": lambda x: abs(x), "step": lambda x: x.step(),
     "bce_logits": lambda z, y: ag.bce_with_logits(z, y),
