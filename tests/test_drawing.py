@@ -19,12 +19,12 @@ from hypothesis import example, given, settings, strategies as st
 
 import autograd as ag
 from autograd import Value
-from autograd.tools import drawing
+from autograd.tools import drawing, drawing_layout, drawing_render, drawing_style
 from autograd.tools.drawing import DrawingError, GraphTooLarge, GraphvizNotFound
 
 DOT = shutil.which("dot")
 PURE = shutil.which("graphviz-pure") or next(
-    (str(Path(d) / "graphviz-pure") for d in drawing._script_dirs()
+    (str(Path(d) / "graphviz-pure") for d in drawing_render._script_dirs()
      if (Path(d) / "graphviz-pure").is_file()), None)
 RENDERERS = [pytest.param(p, id=Path(p).name) for p in (DOT, PURE) if p]
 
@@ -222,22 +222,22 @@ def test_colours_tell_inputs_parameters_constants_and_output_apart():
 
     # a lone w or b may be anything: an input unless parameters= says (nn's W1[0,1] and the
     # course's Wo are guessed: see test_drawing_limits)
-    assert fill("w") == fill("b") == fill("x") == fill("u") == drawing._FILL["input"]
-    assert fill("a data 3") == drawing._FILL["constant"]      # named as explain names it: a, t1
-    assert fill("t1 data 2.5") == drawing._FILL["output"]
+    assert fill("w") == fill("b") == fill("x") == fill("u") == drawing_style._FILL["input"]
+    assert fill("a data 3") == drawing_style._FILL["constant"]      # named as explain names it: a, t1
+    assert fill("t1 data 2.5") == drawing_style._FILL["output"]
     # parameters= names them exactly: now only u is a parameter
     dot = Dot(ag.draw(y, parameters=[y.parents[3]]).source)
-    assert fill("u") == drawing._FILL["parameter"] and fill("w") == drawing._FILL["input"]
+    assert fill("u") == drawing_style._FILL["parameter"] and fill("w") == drawing_style._FILL["input"]
 
 
 def test_diagnostics_show_on_the_op_a_relu_that_is_off():
     x = Value(-2.0, label="x")
     h = x.relu()
     dot = Dot(ag.draw(h).source)
-    assert dot.nodes["o1"]["fillcolor"] == drawing._WARNING_FILL
+    assert dot.nodes["o1"]["fillcolor"] == drawing_style._WARNING_FILL
     assert dot.text("o1") == "ReLU ReLU is off (input -2 <= 0)"
     assert "it passes no gradient" in dot.nodes["o1"]["tooltip"]
-    assert Dot(ag.draw(Value(1.0).relu()).source).nodes["o1"]["fillcolor"] == drawing._OP_FILL
+    assert Dot(ag.draw(Value(1.0).relu()).source).nodes["o1"]["fillcolor"] == drawing_style._OP_FILL
 
 
 def test_options_grads_edge_labels_number_format_direction_title():
@@ -265,7 +265,7 @@ def test_values_and_grads_can_be_overridden_and_unknown_ones_show_a_question_mar
 
 def red_parts(dot: Dot) -> list[str]:
     """The ids of the boxes, ops and edges drawn in the highlight colour."""
-    red = drawing._HIGHLIGHT
+    red = drawing_style._HIGHLIGHT
     nodes = [n for n, a in dot.nodes.items() if red in a["label"] or a.get("color") == red]
     return sorted(nodes + [e[2]["id"] for e in dot.edges if e[2].get("color") == red])
 
@@ -309,7 +309,7 @@ def test_number_width_gives_numbers_and_coming_warnings_fixed_room():
     assert re.search(r'<TD WIDTH="\d+">', dot.nodes["v0"]["label"])          # the box's number cell
     assert re.search(r'<TD WIDTH="\d+">\?</TD>', dot.edge("e2_0")[2]["label"])   # the edge label's
     assert dot.text("o2") == "ReLU" and "WIDTH=" in dot.nodes["o2"]["label"]  # room for the note to come
-    assert dot.nodes["o2"]["fillcolor"] == drawing._OP_FILL
+    assert dot.nodes["o2"]["fillcolor"] == drawing_style._OP_FILL
     dot = Dot(ag.draw(h, number_width=6).source)
     assert dot.text("o2") == "ReLU ReLU is off (input -2 <= 0)"
 
@@ -435,7 +435,7 @@ def test_a_deep_chain_is_refused_before_any_work_and_its_tail_can_be_drawn(monke
         raise AssertionError("walked the whole graph before refusing it")
 
     with monkeypatch.context() as m:
-        m.setattr(drawing, "topological_order", no_full_walk)
+        m.setattr(drawing_layout, "topological_order", no_full_walk)
         with pytest.raises(GraphTooLarge, match=r"has more than 2000 values .* takes at most max_nodes=2000 of each.*start="):
             ag.draw(y)
     d = ag.draw(y, start=tail)                          # the part from tail to y: 4 values
@@ -529,7 +529,7 @@ def test_the_drawing_is_a_graphviz_digraph_and_shows_itself_in_jupyter():
 def test_save_renders_svg_png_and_dot_with_the_dot_program(tmp_path):
     w, x, b, y = sigmoid_neuron()
     d = ag.draw(y)
-    assert drawing._find_renderer() == DOT
+    assert drawing_render._find_renderer() == DOT
     assert d.save(tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert ET.parse(d.save(tmp_path / "g.svg")).getroot().tag.endswith("svg")
     assert d.save(tmp_path / "g.dot").read_text(encoding="utf-8") == d.source
@@ -539,7 +539,7 @@ def test_save_renders_svg_png_and_dot_with_the_dot_program(tmp_path):
 
 def test_without_dot_the_graphviz_pure_program_from_pip_renders(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))           # hide `dot` (and everything else)
-    program = drawing._find_renderer()
+    program = drawing_render._find_renderer()
     assert Path(program).name == "graphviz-pure"
     w, x, b, y = sigmoid_neuron()
     d = ag.draw(y)
@@ -549,7 +549,7 @@ def test_without_dot_the_graphviz_pure_program_from_pip_renders(monkeypatch, tmp
 
 def test_without_any_renderer_the_error_says_how_to_install_one(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(drawing, "_script_dirs", lambda: [str(tmp_path)])
+    monkeypatch.setattr(drawing_render, "_script_dirs", lambda: [str(tmp_path)])
     w, x, b, y = sigmoid_neuron()
     d = ag.draw(y)
     with pytest.raises(GraphvizNotFound) as error:
@@ -562,7 +562,7 @@ def test_without_any_renderer_the_error_says_how_to_install_one(monkeypatch, tmp
 
 
 def test_a_failing_renderer_is_reported_with_its_message(monkeypatch):
-    monkeypatch.setattr(drawing, "_find_renderer", lambda: sys.executable)   # not a renderer
+    monkeypatch.setattr(drawing_render, "_find_renderer", lambda: sys.executable)   # not a renderer
     with pytest.raises(DrawingError, match="could not render the graph as svg"):
         ag.draw(Value(1.0)).svg()
 

@@ -9,7 +9,7 @@ import pytest
 import autograd as ag
 from autograd import Value
 from autograd.errors import DrawingError, GraphTooLarge
-from autograd.tools import drawing, notation
+from autograd.tools import drawing, drawing_layout, drawing_render, notation
 from test_drawing import reused_sum
 
 DOT = shutil.which("dot")
@@ -65,7 +65,7 @@ def test_a_renderer_that_crashes_silently_gets_a_message_with_its_signal(tmp_pat
     crasher = tmp_path / "dot"
     crasher.write_text("#!/bin/sh\nkill -SEGV $$\n")
     crasher.chmod(0o755)
-    monkeypatch.setattr(drawing, "_find_renderer", lambda: str(crasher))
+    monkeypatch.setattr(drawing_render, "_find_renderer", lambda: str(crasher))
     with pytest.raises(DrawingError) as caught:
         ag.draw(Value(1.0, label="x") * 2).svg()
     message = str(caught.value)
@@ -95,10 +95,10 @@ def test_parameters_are_what_the_caller_says_and_the_guess_is_modest():
               "weight", "Wide"]
     leaves = [Value(1.0, label=s) for s in labels]
     root = ag.sum(leaves)
-    kinds = drawing._kinds({v: i for i, v in enumerate(leaves + [root])}, root, None)
+    kinds = drawing_layout._kinds({v: i for i, v in enumerate(leaves + [root])}, root, None)
     guessed = [s for s, v in zip(labels, leaves) if kinds[v] == "parameter"]
     assert guessed == ["W1[0,1]", "b1[0]", "Wi", "Wo[2]", "W^i", "W^{(o)}", "w^{(1)}"]
-    told = drawing._kinds({v: i for i, v in enumerate(leaves + [root])}, root, [leaves[7]])
+    told = drawing_layout._kinds({v: i for i, v in enumerate(leaves + [root])}, root, [leaves[7]])
     assert [s for s, v in zip(labels, leaves) if told[v] == "parameter"] == ["b"]
 
 
@@ -113,5 +113,5 @@ def test_collapse_leaves_the_parameters_out_and_dashes_their_ops():
 
 def test_in_a_notebook_the_svg_scales_down_to_the_page_width():
     svg = '<svg width="1678pt" height="1054pt"\n viewBox="0.00 0.00 1678.00 1054.09">'
-    assert drawing._fit_width(svg) == ('<svg width="100%" style="max-width: 1678pt; height: auto"\n'
+    assert drawing_render._fit_width(svg) == ('<svg width="100%" style="max-width: 1678pt; height: auto"\n'
                                        ' viewBox="0.00 0.00 1678.00 1054.09">')
