@@ -33,7 +33,8 @@ from pathlib import Path
 
 import graphviz
 
-from ..errors import DrawingError, GraphTooLarge, GraphvizNotFound, GlassgradError
+from ..errors import DrawingError, FileWriteError, GraphTooLarge, GraphvizNotFound, GlassgradError
+from ..files import write_atomically
 from ..value import Value
 from .drawing_checks import _check_options, _check_value, _describe, _Marks
 from .drawing_labels import _Shown, _edge_rule, _op_attrs, _value_label
@@ -220,18 +221,34 @@ class Drawing:
         return self._render("png", () if dpi is None else (f"-Gdpi={float(dpi):g}",))
 
     def save(self, path: str | os.PathLike, dpi: float | None = None) -> Path:
-        """Write the drawing to ``path``; its suffix picks the format: .svg, .png (at ``dpi``) or .dot."""
+        """Write the drawing to ``path``; its suffix picks the format: .svg, .png (at ``dpi``) or .dot.
+
+        The file is written atomically (:func:`autograd.files.write_atomically`): a failed write
+        raises :class:`~autograd.errors.FileWriteError` naming the path and the reason, keeps
+        the old file as it was and leaves no temporary file.
+
+        >>> from autograd import Value, draw
+        >>> try:
+        ...     draw(Value(2.0, label="x")).save("/no/such/folder/x.dot")
+        ... except FileWriteError as e:
+        ...     print(e)
+        Drawing.save: cannot write '/no/such/folder/x.dot': the folder '/no/such/folder' does not exist
+        """
+        if not isinstance(path, (str, os.PathLike)):
+            raise FileWriteError(f"Drawing.save: path must be a file name (str or Path), got "
+                                 f"{type(path).__name__} {path!r:.40}")
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix in (".dot", ".gv"):
-            path.write_text(self.source, encoding="utf-8")
+            data = self.source.encode("utf-8")
         elif suffix == ".svg":
-            path.write_bytes(self._render("svg"))
+            data = self._render("svg")
         elif suffix == ".png":
-            path.write_bytes(self.png(dpi))
+            data = self.png(dpi)
         else:
             raise DrawingError(f"Drawing.save: cannot tell the format from the suffix {suffix!r} "
                                f"of {str(path)!r}; use .svg, .png or .dot")
+        write_atomically(path, data, _write_error)
         return path
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
@@ -272,3 +289,7 @@ class Drawing:
         if cached is None or cached[0] != source:
             self._rendered[key] = cached = (source, _run_renderer(source, fmt, extra, self.timeout))
         return cached[1]
+
+
+def _write_error(message: str) -> FileWriteError:
+    return FileWriteError(f"Drawing.save: {message}")
