@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import autograd as ag
 from autograd import OPS, OpError, OperandError, Value, topological_order
 from autograd.tools.expression import (
+    ALIASES, resolve_names, describe_aliases, _postorder,
     FUNCTIONS, MAX_DEPTH, MAX_LENGTH, MAX_TOKENS, Binary, Call, ExpressionError, Expr, Name,
     Number, Unary, build, evaluate, parse,
 )
@@ -369,3 +370,36 @@ def test_a_value_that_is_not_a_number_is_named():
 def test_evaluate_builds_no_graph():
     assert evaluate("(yhat - y) / (yhat * (1 - yhat))", {"yhat": 0.8, "y": 1.0}) == pytest.approx(-1.25)
     assert evaluate("relu(x) + step(x) + abs(x)", {"x": -2.0}) == 1.0
+
+
+# -- the notes' symbols ------------------------------------------------------------------------
+
+def test_yhat_as_the_notes_write_it_keeps_its_name_in_the_tree():
+    assert parse("ŷ - y").names == ("ŷ", "y")          # resolved only against known names
+
+
+@pytest.mark.parametrize("text, known, names", [
+    ("ŷ * (1 - ŷ)", {"yhat"}, ("yhat",)),
+    ("y\u0302 - y", {"yhat", "y"}, ("yhat", "y")),        # y + combining circumflex
+    ("ŷ[2] + yhat", {"yhat[2]", "yhat"}, ("yhat[2]", "yhat")),
+    ("yhat", {"ŷ"}, ("ŷ",)),                             # and the other way round
+    ("ŷ", {"ŷ", "yhat"}, ("ŷ",)),                         # a name that is known stays
+    ("ŷ + q", {"y"}, ("ŷ", "q")),                         # unknown either way: left to report
+])
+def test_resolve_names(text, known, names):
+    expr = parse(text)
+    resolved = resolve_names(expr, known)
+    assert resolved.names == names and resolved.source == text
+    assert [n.pos for n in _postorder(resolved)] == [n.pos for n in _postorder(expr)]
+
+
+def test_build_and_evaluate_read_the_notes_symbols():
+    assert evaluate("(ŷ - y) / (ŷ * (1 - ŷ))", {"yhat": 0.8, "y": 1.0}) == pytest.approx(-1.25)
+    assert evaluate("σ(0) + ln(1)", {}) == 0.5
+    with pytest.raises(ExpressionError, match="'ŷ' has no value"):
+        build("ŷ + 1", {"y": 1.0})
+
+
+def test_describe_aliases_lists_every_alias():
+    text = describe_aliases()
+    assert all(alias in text for alias in ALIASES) and "ŷ = yhat" in text

@@ -4,9 +4,16 @@ The language: numbers (``2``, ``0.5``, ``1e-3``), names (``w``, ``ŷ``, ``δ_h``
 labels with an index such as ``W1[0,1]`` or ``x[0]``), ``+ - * / **`` with Python's
 precedence (``**`` is right-associative and binds tighter than a unary minus on its
 left, so ``-x**2`` is ``-(x**2)``), unary ``-`` and ``+``, parentheses, and the engine's
-functions ``abs exp log relu sigmoid step tanh`` with one argument each, also written as the
-notes write them: ``σ(z)`` and ``sigma(z)`` for ``sigmoid(z)``, ``ln(x)`` for ``log(x)``
-(:data:`ALIASES`; the parsed tree uses the engine's name).
+functions ``abs exp log relu sigmoid step tanh`` with one argument each.
+
+Symbols as the course notes write them (the full list; :func:`describe_aliases` says it in words):
+
+* functions (:data:`ALIASES`): ``σ(z)`` and ``sigma(z)`` are ``sigmoid(z)``, ``ln(x)`` is
+  ``log(x)``; the parsed tree uses the engine's name.
+* names (:data:`NAME_ALIASES`): ``ŷ`` stands for the node labelled ``yhat`` (and ``yhat`` for one
+  labelled ``ŷ``), also with an index (``ŷ[0]``). The tree keeps the name as written;
+  :func:`resolve_names` (used by :func:`build` and the formula checks) swaps it for its
+  alias where only the alias has a node or a value.
 
 Nothing is ever run as Python: the text is read character by character by the scanner
 and parser below (no ``eval``, ``exec``, ``compile`` or ``ast``), and :func:`build`
@@ -44,7 +51,7 @@ from ..value import Value
 
 __all__ = [
     "parse", "build", "evaluate", "ExpressionError", "Expr", "Number", "Name", "Unary", "Binary",
-    "Call", "FUNCTIONS", "ALIASES", "MAX_LENGTH", "MAX_TOKENS", "MAX_DEPTH", "MAX_EXPONENT",
+    "Call", "FUNCTIONS", "ALIASES", "NAME_ALIASES", "resolve_names", "describe_aliases", "MAX_LENGTH", "MAX_TOKENS", "MAX_DEPTH", "MAX_EXPONENT",
 ]
 
 MAX_LENGTH = 10_000
@@ -62,6 +69,10 @@ FUNCTIONS: tuple[str, ...] = tuple(sorted(
 
 ALIASES: dict[str, str] = {"σ": "sigmoid", "sigma": "sigmoid", "ln": "log"}
 """Other names for functions, as the course notes write them; a call ``σ(z)`` is read as ``sigmoid(z)``."""
+
+NAME_ALIASES: dict[str, str] = {"ŷ": "yhat", "y\u0302": "yhat"}
+"""Names as the course notes write them -> the label code gives that node: ``ŷ`` (precomposed, or
+``y`` with a combining circumflex) is ``yhat``. Used both ways by :func:`resolve_names`."""
 
 # Each function is the Value method of the same name (Value.exp, Value.sigmoid, ...).
 _METHODS = {name: getattr(Value, name) for name in FUNCTIONS}
@@ -480,6 +491,68 @@ class _Parser:
         return "a comma only appears inside a label index, as in W1[0,1]"
 
 
+# -- the notes' names ---------------------------------------------------------------
+
+def _alias_of(name: str) -> list[str]:
+    """The other spellings of ``name`` (``ŷ[0]`` -> ``yhat[0]``; ``yhat`` -> ``ŷ``), nearest first."""
+    base, bracket, index = name.partition("[")
+    rest = bracket + index
+    if base in NAME_ALIASES:
+        return [NAME_ALIASES[base] + rest]
+    return [alias + rest for alias, label in NAME_ALIASES.items() if label == base]
+
+
+def resolve_names(expr: Expr, known) -> Expr:
+    """``expr`` with each name that ``known`` (labels, or an env's keys) lacks replaced by its
+    alias from :data:`NAME_ALIASES` that ``known`` has; other names are left as they are (so an
+    unknown name is still reported as written). Positions and the source text are kept.
+
+    >>> resolve_names(parse("ŷ - y"), {"yhat", "y"})
+    parse('yhat - y')
+    >>> resolve_names(parse("yhat[0]"), {"ŷ[0]"}).names
+    ('ŷ[0]',)
+    """
+    renames = {}
+    for name in expr.names:
+        if name not in known:
+            found = next((alias for alias in _alias_of(name) if alias in known), None)
+            if found is not None:
+                renames[name] = found
+    if not renames:
+        return expr
+    rebuilt: list[Expr] = []
+    for node in _postorder(expr):
+        t = type(node)
+        if t is Name:
+            rebuilt.append(replace(node, name=renames.get(node.name, node.name), source=None))
+        elif t is Number:
+            rebuilt.append(replace(node, source=None))
+        elif t is Unary:
+            rebuilt.append(replace(node, operand=rebuilt.pop(), source=None))
+        elif t is Call:
+            rebuilt.append(replace(node, arg=rebuilt.pop(), source=None))
+        else:
+            right, left = rebuilt.pop(), rebuilt.pop()
+            rebuilt.append(replace(node, left=left, right=right, source=None))
+    return replace(rebuilt.pop(), source=expr.source)
+
+
+def describe_aliases() -> str:
+    """The notes' symbols the formulas accept, in one line (for help texts and hints).
+
+    >>> describe_aliases()
+    'ŷ = yhat, σ(z) = sigma(z) = sigmoid(z), ln(x) = log(x)'
+    """
+    functions: dict[str, list[str]] = {}
+    for alias, name in ALIASES.items():
+        functions.setdefault(name, []).append(alias)
+    parts = [f"{alias} = {label}" for alias, label in NAME_ALIASES.items() if alias.isprintable()
+             and len(alias) == 1]
+    parts += [" = ".join(f"{n}({'z' if name == 'sigmoid' else 'x'})" for n in (*aliases, name))
+              for name, aliases in functions.items()]
+    return ", ".join(parts)
+
+
 # -- building ----------------------------------------------------------------------
 
 ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,  # the formulas' operators
@@ -507,6 +580,7 @@ def build(expr: Expr | str, env: Mapping[str, Value | float]) -> Value:
         expr = parse(expr)
     elif not isinstance(expr, Expr):
         raise OperandError(f"build: expects an expression or its text, got {type(expr).__name__}")
+    expr = resolve_names(expr, env)
     leaves = _leaves(expr, env)
 
     def call(func: str, x):
