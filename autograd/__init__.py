@@ -21,16 +21,16 @@ from .errors import (BackwardError, DrawingError, ExplainError, ExpressionError,
 from .ops import OPS, Op
 from .grad_mode import is_grad_enabled, no_grad
 from .value import Value, apply, bce_with_logits, dot, sum  # noqa: F401 (ag.sum)
-from .compiling import compile  # noqa: A001,F401 (ag.compile; like sum, not in __all__)
+from .compiling import compile, compile_loop  # noqa: A001,F401 (ag.compile; like sum, not in __all__)
 
 # public name -> module that defines it (imported when the name is first used)
 _TOOLS = {
     "draw": "drawing", "Drawing": "drawing",
     "trace": "tracing", "Trace": "tracing",
     "explain": "explaining", "Explanation": "explaining",
-    "gradcheck": "checking", "GradcheckReport": "checking",
-    "check_formula": "checking", "FormulaCheck": "checking",
-    "gradcheck_ops": "checking",
+    "gradcheck": "gradchecking", "gradcheck_ops": "gradchecking",
+    "GradcheckReport": "gradcheck_report",
+    "check_formula": "formula_check", "FormulaCheck": "formula_check",
     "parse": "expression", "build": "expression", "Expr": "expression",
     "to_sympy": "symbolic",
     "diagnose": "diagnostics",

@@ -9,7 +9,8 @@ import numbers
 
 __all__ = ["GlassgradError", "OpError", "OperandError", "BackwardError", "MissingExtra",
            "DrawingError", "GraphTooLarge", "GraphvizNotFound", "TraceError", "GradcheckError",
-           "KinkWarning", "ExplainError", "ExpressionError", "SympyTooDeep", "describe", "finite_float"]
+           "CheckTooLarge", "KinkWarning", "ExplainError", "ExpressionError", "SympyTooDeep",
+           "FileWriteError", "CompileTooLarge", "describe", "finite_float"]
 
 
 class GlassgradError(Exception):
@@ -121,6 +122,11 @@ def describe(x, sep: str = " = ") -> str:
 class FileWriteError(GlassgradError, OSError):
     """A file could not be written (a missing folder, a full disk, a read-only file...): the
     message names the path and the reason; the old file, if any, is unchanged."""
+
+
+class CheckTooLarge(GlassgradError, ValueError):
+    """``gradcheck`` was given more work than its bound (inputs x graph values, as ``glassgrad
+    check``): the message gives the size, the bound and the ways out."""
 
 
 class CompileTooLarge(GlassgradError, ValueError):

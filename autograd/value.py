@@ -50,7 +50,7 @@ class Value:
     ('*', True, (-3.0, 2.0))
     """
 
-    __slots__ = ("_data", "_grad", "label", "parents", "local_grads", "op_def", "const", "__weakref__")
+    __slots__ = ("_data", "_grad", "_label", "parents", "local_grads", "op_def", "const", "__weakref__")
 
     def __init__(self, data: Number, label: str | None = None, parents: tuple = (),
                  local_grads: tuple = (), op_def: Op | None = None, const: float | None = None):
@@ -60,11 +60,11 @@ class Value:
                 raise OperandError(f"Value: data is already a Value ({describe(data)}); use it as it "
                                    f"is, or data.detach() for a new leaf with its value")
             data = finite_float(data, "Value", "data")
-        if label is not None and not isinstance(label, str):
-            raise OperandError(f"Value: label must be a str or None, got {type(label).__name__}")
+        if label is not None and type(label) is not str:
+            label = _checked_label(label)
         self._data = data
         self._grad = 0.0
-        self.label = label
+        self._label = label
         self.parents = parents
         self.local_grads = local_grads
         self.op_def = op_def
@@ -83,9 +83,16 @@ class Value:
             g = finite_float(g, "Value", "grad")
         self._grad = g
 
+    def _set_label(self, label: str | None) -> None:
+        if label is not None and type(label) is not str:
+            label = _checked_label(label)
+        self._label = label
+
     data = property(attrgetter("_data"), _set_data, doc="The node's value, a finite float.")
     grad = property(attrgetter("_grad"), _set_grad,
                     doc="d root / d self after ``root.backward()``, a finite float.")
+    label = property(attrgetter("_label"), _set_label,
+                     doc="The node's name (a str) or None; anything else is refused, as by ``Value(...)``.")
 
     # -- the ops: each makes a node from its entry in autograd.ops ----------------------
     def __add__(self, other):
@@ -329,6 +336,14 @@ def apply(op: Op, *operands: Value, const: float | None = None) -> Value:
         if not math.isfinite(local):
             raise _op_error(op, operands, const, _InfiniteDerivative())
     return Value(out, None, operands, local_grads, op, const)  # data, label, parents, local_grads, op_def, const
+
+
+def _checked_label(label) -> str:
+    """``label`` if it is a str (a subclass of str too), or an OperandError: a label is shown by
+    draw, explain and trace as text, so an int or a bytes there would break them later."""
+    if isinstance(label, str):
+        return label
+    raise OperandError(f"Value: label must be a str or None, got {type(label).__name__} {label!r:.40}")
 
 
 def _constant(x, op: Op) -> float:
