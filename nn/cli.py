@@ -171,10 +171,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     step = command("step", "write a self-contained HTML page stepping through every forward and "
                            "backward step",
-                   f"example:\n  glassgrad step {_EXAMPLE} -o steps.html\n\n"
+                   f"examples:\n  glassgrad step {_EXAMPLE} -o steps.html\n"
+                   f"  glassgrad step {_EXAMPLE} --quiz -o quiz.html          # asks each gradient\n"
+                   f"  glassgrad step {_EXAMPLE} --quiz --params w,b          # not x's\n"
+                   f"  glassgrad step {_EXAMPLE} --quiz --contributions       # each edge's share\n\n"
                    f"At most {MAX_STEP_EDGES} edges (one backward step each).")
     step.add_argument("-o", "--output", default="steps.html", metavar="FILE",
                       help="the page to write (default steps.html)")
+    step.add_argument("--quiz", action="store_true",
+                      help="predict, then reveal: ask each node's gradient once all its contributions "
+                           "are in, before showing it; the page checks the answer and keeps a score")
+    step.add_argument("--contributions", action="store_true",
+                      help="with --quiz: ask what each edge contributes instead (and say the running total)")
+    step.add_argument("--params", metavar="NAME,...",
+                      help="with --quiz: ask only about these names (the ones you learn) and the nodes "
+                           "between them and the output, not about the other names and their arithmetic")
     step.set_defaults(run=formula_commands.step)
 
     check = command("check", "compare the engine's gradients with finite differences (a table)",

@@ -132,12 +132,33 @@ def step(args, io: Streams) -> int:
     if n_nodes > MAX_FRAME_NODES:
         raise UsageError(f"step: the graph has {n_nodes} nodes; the stepper draws frames for up to "
                          f"{MAX_FRAME_NODES}. Read the steps as text with: glassgrad explain --all ...")
+    quiz = getattr(args, "quiz", False)
+    contributions, names = getattr(args, "contributions", False), getattr(args, "params", None)
+    if not quiz and (contributions or names is not None):
+        raise UsageError(f"step: {'--contributions' if contributions else '--params'} goes with --quiz "
+                         "(it says what the quiz asks)")
+    params = None if names is None else [formula.leaves[n] for n in _names(names, formula, "--params")]
     steps = ag.trace(formula.root)
-    write_output(path, steps.to_html())
+    kind = ("contribution" if contributions else "gradient") if quiz else False
+    write_output(path, steps.to_html(quiz=kind, params=params))
     backward = len(steps) - steps.forward_steps - 1
+    asked = f"; it asks {len(steps.questions(kind, params))} questions" if quiz else ""
     io.say(f"wrote {path} ({size(path)}): {len(steps)} steps ({steps.forward_steps} forward, "
-           f"the seed, {backward} backward); open it in a browser (arrow keys step)")
+           f"the seed, {backward} backward){asked}; open it in a browser (arrow keys step)")
     return EXIT_OK
+
+
+def _names(text: str, formula: Formula, option: str) -> list[str]:
+    """The names of a comma-separated list, each one a name of the formula, in order, once."""
+    names: list[str] = []
+    for item in text.split(","):
+        n = read_name(item.strip(), option)
+        if n not in formula.leaves:
+            raise UsageError(f"{option}: {n!r} is not a name in the formula; its names are: "
+                             f"{', '.join(formula.leaves) or 'none'}")
+        if n not in names:
+            names.append(n)
+    return names
 
 
 def check(args, io: Streams) -> int:
@@ -204,14 +225,7 @@ def code(args, io: Streams) -> int:
     if args.wrt is None:
         wrt = list(formula.leaves)
     else:
-        wrt = []
-        for item in args.wrt.split(","):
-            n = read_name(item.strip(), "--wrt")
-            if n not in formula.leaves:
-                raise UsageError(f"--wrt: {n!r} is not a name in the formula; its names are: "
-                                 f"{', '.join(formula.leaves) or 'none'}")
-            if n not in wrt:
-                wrt.append(n)
+        wrt = _names(args.wrt, formula, "--wrt")
     inputs = [formula.leaves[n] for n in formula.leaves if n in wrt]  # the formula's order
     try:
         fn = ag.compile(formula.root, inputs, name=name, comments=not args.no_comments)

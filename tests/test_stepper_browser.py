@@ -295,7 +295,8 @@ def test_the_quiz_checks_a_right_and_a_wrong_answer_and_keeps_score(browser, tmp
     assert before["equation"] is False and before["answerDrawing"] is False   # nothing given away yet
     question_svg = browser.evaluate("document.querySelector('figure.frame:not([hidden]) svg.question').textContent")
     assert "grad 0.25" not in question_svg and "grad ?" in question_svg   # the drawing keeps the answer back
-    assert before["question"].startswith("predict ∂y/∂z += ") and before["score"] == "Score 0 / 0"
+    assert before["question"].startswith("predict ∂y/∂z = ∂y/∂y · ∂sigmoid(z)/∂z (z has one use: y). What is ∂y/∂z?")
+    assert before["score"] == "Score 0 / 0"
     browser.page("Input.insertText", text="0.25")            # the input has the focus
     enter(browser)
     right = browser.evaluate(state)

@@ -26,11 +26,12 @@ import base64
 import hashlib
 import html
 import itertools
+import os
 import re
-from pathlib import Path
 from typing import Any
 
-from ..errors import TraceError
+from ..errors import FileWriteError, TraceError
+from ..files import write_atomically
 from .markup import visible
 
 __all__ = ["write_page", "frame_html", "Filmstrip"]
@@ -74,8 +75,8 @@ h1 { font-size: 1.25em; margin: 0 0 .6em; }
 #frames > .frame > .view { grid-row: 4; }
 #frames > .frame[hidden] > * { visibility: hidden; }
 /* Following the step: the drawing zoomed (--width, set by the script) in a view that scrolls. */
-#frames.follow .view { overflow: auto; max-height: 72vh; }
-#frames.follow .view svg { width: var(--width, auto); max-width: none; height: auto; }
+#frames .view { overflow: auto; max-height: var(--view-height, 72vh); cursor: grab; }
+#frames .view svg { width: var(--width, auto); max-width: none; height: auto; }
 #steps { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .85em;
          color: #555; padding-left: 3em; }
 #steps li { cursor: pointer; padding: .1em .3em; }
@@ -91,19 +92,54 @@ _SCRIPT = """
   var counter = document.getElementById("counter"), score = document.getElementById("score");
   var prev = document.getElementById("prev"), next = document.getElementById("next");
   var area = document.getElementById("frames"), zoom = document.getElementById("zoom");
-  var current = 0, right = 0, asked = 0;
-  function parts(frame) {
-    return frame.dataset.highlighted.split(" ").map(function (id) {
-      return id && document.getElementById(id);
-    }).filter(Boolean);
+  var zoomIn = document.getElementById("zoom-in"), zoomOut = document.getElementById("zoom-out");
+  var current = 0, right = 0, asked = 0, level = 1, MAX_LEVEL = 8;  // level: the whole graph's zoom
+  function byIds(ids) {
+    return (ids || "").split(" ").map(function (id) { return id && document.getElementById(id); })
+      .filter(Boolean);
+  }
+  function asking(frame) {  // a question waits: its drawing is the one shown
+    var q = frame.querySelector("svg.question");
+    return !!q && !q.classList.contains("answered");
   }
   function visibleSvg(frame) {
     var all = frame.querySelectorAll("svg");
-    return all[all.length - 1].classList.contains("unanswered") ? all[0] : all[all.length - 1];
+    return asking(frame) ? all[0] : all[all.length - 1];
   }
-  function follow() {  // zoom so the highlighted nodes' text is >= 11 px, and centre them in the view
-    if (!area.classList.contains("follow")) return;
+  function parts(frame) { return byIds(asking(frame) ? frame.dataset.question : frame.dataset.highlighted); }
+  function bounds(elements) {
+    var box = {left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity};
+    elements.forEach(function (e) {
+      var p = e.getBoundingClientRect();
+      if (!p.width && !p.height) return;
+      box.left = Math.min(box.left, p.left); box.top = Math.min(box.top, p.top);
+      box.right = Math.max(box.right, p.right); box.bottom = Math.max(box.bottom, p.bottom);
+    });
+    return box.left === Infinity ? null : box;
+  }
+  function centre(view, box) {
+    var v = view.getBoundingClientRect();
+    view.scrollLeft += (box.left + box.right) / 2 - (v.left + v.right) / 2;
+    view.scrollTop += (box.top + box.bottom) / 2 - (v.top + v.bottom) / 2;
+  }
+  function fitHeight(view) {  // the view ends inside the window, so what it shows is on screen
+    var top = view.getBoundingClientRect().top + window.scrollY;
+    area.style.setProperty("--view-height", Math.round(Math.max(240, window.innerHeight - top - 12)) + "px");
+  }
+  function inView(element, view) {
+    var r = element.getBoundingClientRect(), v = view.getBoundingClientRect();
+    return r.left >= v.left && r.right <= v.right && r.top >= v.top && r.bottom <= v.bottom &&
+      r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth;
+  }
+  function follow() {  // zoom so the text of the nodes at work is >= 11 px, and centre them in the view
     var frame = frames[current], svg = visibleSvg(frame), view = frame.querySelector(".view");
+    var focus = asking(frame) ? document.getElementById(frame.dataset.focus) : null;
+    fitHeight(view);
+    if (!area.classList.contains("follow")) {
+      area.style.setProperty("--width", Math.round(view.clientWidth * level) + "px");
+      if (focus && !inView(focus, view)) centre(view, bounds([focus]));  // the asked node in sight
+      return;
+    }
     var box = svg.viewBox.baseVal, shown = svg.getBoundingClientRect();
     if (!box || !box.width || !shown.width) return;
     var scale = shown.width / box.width, smallest = Infinity;
@@ -116,19 +152,16 @@ _SCRIPT = """
     if (smallest === Infinity) smallest = 10;
     var width = Math.max(view.clientWidth, box.width * 13 / smallest);
     area.style.setProperty("--width", Math.round(width) + "px");
-    var v = view.getBoundingClientRect(), left = Infinity, top = Infinity, r = -Infinity, b = -Infinity;
-    parts(frame).forEach(function (part) {
-      var p = part.getBoundingClientRect();
-      if (!p.width && !p.height) return;
-      left = Math.min(left, p.left); top = Math.min(top, p.top);
-      r = Math.max(r, p.right); b = Math.max(b, p.bottom);
-    });
-    if (left === Infinity) return;
-    view.scrollLeft += (left + r) / 2 - (v.left + v.right) / 2;
-    view.scrollTop += (top + b) / 2 - (v.top + v.bottom) / 2;
+    var all = bounds(parts(frame)), v = view.getBoundingClientRect();
+    if (focus && (!all || all.right - all.left > v.width || all.bottom - all.top > v.height)) {
+      all = bounds([focus]);  // the step's parts do not fit: the asked node comes first
+    }
+    if (all) centre(view, all);
+    if (focus && !inView(focus, view)) focus.scrollIntoView({block: "nearest", inline: "nearest"});
   }
   function show(k) {
     k = Math.max(0, Math.min(frames.length - 1, k));
+    var from = frames[current].querySelector(".view");
     frames[current].hidden = true;
     items[current].classList.remove("current");
     current = k;
@@ -138,9 +171,13 @@ _SCRIPT = """
     prev.disabled = k === 0;
     next.disabled = k === frames.length - 1;
     try { history.replaceState(null, "", "#step=" + (k + 1)); } catch (e) { /* file:// in some browsers */ }
-    follow();
+    var view = frames[k].querySelector(".view");
+    if (!area.classList.contains("follow") && view !== from) {  // the whole graph stays put
+      view.scrollLeft = from.scrollLeft; view.scrollTop = from.scrollTop;
+    }
     var input = frames[k].querySelector(".quiz input");
-    if (input && !input.disabled) input.focus();
+    if (input && !input.disabled) input.focus({preventScroll: true});
+    follow();
   }
   function reveal(frame) {
     frame.querySelectorAll(".unanswered").forEach(function (e) { e.classList.remove("unanswered"); });
@@ -150,9 +187,9 @@ _SCRIPT = """
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       var input = form.querySelector("input"), verdict = form.querySelector(".verdict");
-      var given = parseFloat(input.value.replace("\\u2212", "-")), answer = parseFloat(form.dataset.answer);
+      var given = Number(input.value.trim().replace("\\u2212", "-")), answer = parseFloat(form.dataset.answer);
       if (input.disabled) return;
-      if (isNaN(given)) { verdict.textContent = "type a number"; return; }
+      if (!input.value.trim() || !isFinite(given)) { verdict.textContent = "type a number"; return; }
       var ok = Math.abs(given - answer) <= Math.max(0.01 * Math.abs(answer), 1e-4);
       input.disabled = true;
       form.querySelector("button").disabled = true;
@@ -165,11 +202,33 @@ _SCRIPT = """
       follow();
     });
   });
+  function setLevel(to) {  // zoom the whole graph about the middle of the view
+    var view = frames[current].querySelector(".view");
+    var cx = (view.scrollLeft + view.clientWidth / 2) / view.scrollWidth;
+    var cy = (view.scrollTop + view.clientHeight / 2) / view.scrollHeight;
+    level = Math.max(1, Math.min(MAX_LEVEL, to));
+    follow();
+    view.scrollLeft = cx * view.scrollWidth - view.clientWidth / 2;
+    view.scrollTop = cy * view.scrollHeight - view.clientHeight / 2;
+    zoomOut.disabled = level <= 1; zoomIn.disabled = level >= MAX_LEVEL;
+  }
   zoom.addEventListener("click", function () {
     var whole = area.classList.toggle("follow") === false;
     zoom.setAttribute("aria-pressed", String(whole));
-    if (whole) area.style.removeProperty("--width");
-    follow();
+    zoomIn.hidden = zoomOut.hidden = !whole;
+    level = 1;
+    setLevel(1);
+  });
+  zoomIn.addEventListener("click", function () { setLevel(level * 1.5); });
+  zoomOut.addEventListener("click", function () { setLevel(level / 1.5); });
+  area.addEventListener("pointerdown", function (e) {  // drag the drawing to pan
+    var view = e.target.closest && e.target.closest(".view");
+    if (!view || e.button !== 0) return;
+    var x = e.clientX, y = e.clientY, left = view.scrollLeft, top = view.scrollTop;
+    function move(m) { view.scrollLeft = left - (m.clientX - x); view.scrollTop = top - (m.clientY - y); }
+    function up() { window.removeEventListener("pointermove", move); window.removeEventListener("pointerup", up); }
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
   });
   prev.addEventListener("click", function () { show(current - 1); });
   next.addEventListener("click", function () { show(current + 1); });
@@ -179,6 +238,8 @@ _SCRIPT = """
     if (e.key === "ArrowRight" || e.key === "ArrowDown") { show(current + 1); e.preventDefault(); }
     else if (e.key === "ArrowLeft" || e.key === "ArrowUp") { show(current - 1); e.preventDefault(); }
     else if (e.key === "Home") { show(0); } else if (e.key === "End") { show(frames.length - 1); }
+    else if ((e.key === "+" || e.key === "=") && !zoomIn.hidden) { setLevel(level * 1.5); }
+    else if (e.key === "-" && !zoomOut.hidden) { setLevel(level / 1.5); }
   });
   window.addEventListener("resize", follow);
   var m = /step=(\\d+)/.exec(location.hash);
@@ -206,34 +267,37 @@ def _text(text: str) -> str:
     return html.escape(visible(text))
 
 
-def _figure(trace, k: int, prefix: str, frame: tuple, hidden: bool = False, question: tuple | None = None) -> str:
-    """Step ``k`` as a ``<figure>``: its equation, notes and drawing. With ``question`` (the frame drawn
-    with ``ask=True``) a backward step first asks for its grad: a form, the question drawing, and
-    the equation and drawing of the answer hidden until the form is answered."""
+def _figure(trace, k: int, prefix: str, frame: tuple, hidden: bool = False, question=None,
+            asked: tuple | None = None) -> str:
+    """Step ``k`` as a ``<figure>``: its equation, notes and drawing. With ``question`` (a
+    :class:`~autograd.tools.tracing.Question`) and ``asked`` (the frame drawn as a question) the
+    step first asks: a form, the question drawing, and the explanation and drawing of the answer
+    hidden until the form is answered. ``data-focus`` names the asked node's box in the question
+    drawing, which the page keeps in view while the question waits."""
     step = trace.steps[k]
     drawing, svg = frame
     notes = "".join(f'<p class="note">&#9888; {_text(note)}</p>' for note in step.notes)
     notes = f'<div class="notes">{notes}</div>\n' if notes else ""
     highlighted = " ".join(f"{prefix}-{part}" for part in drawing.highlighted)
-    quiz, asked, drawings = "", "", inline_svg(svg, prefix + "-")
+    quiz, hide, extra, drawings = "", "", "", inline_svg(svg, prefix + "-")
+    equation = step.text
     if question is not None:
-        asked = " unanswered"
-        n = trace.notation
-        lhs = n.partial(trace.root, step.parent)
-        before = trace.state(k - 1)[1].get(step.parent)
-        was = f" (it was {n.number(before)})" if before is not None else ""
-        rows = step.text.split(" = ")
-        quiz = (f'<form class="quiz" data-answer="{step.parent_grad!r}" data-shown="{n.number(step.parent_grad)}">'
-                f'<span class="kind backward">predict</span> {_text(rows[0])}{_text(was)}. '
-                f'<label>{_text(lhs)} = <input type="text" inputmode="decimal" autocomplete="off" '
-                f'aria-label="your value of {_text(lhs)}"></label> <button type="submit">Check</button> '
+        hide = " unanswered"
+        equation = question.explanation
+        q_drawing, q_svg = asked
+        extra = (f' data-question="{" ".join(f"{prefix}-q-{part}" for part in q_drawing.highlighted)}"'
+                 f' data-focus="{prefix}-q-{q_drawing.node_id(question.node)}"')
+        quiz = (f'<form class="quiz" data-answer="{question.answer!r}" data-shown="{_text(question.shown)}">'
+                f'<span class="kind backward">predict</span> {_text(question.prompt)} '
+                f'<label>{_text(question.asks)} = <input type="text" inputmode="decimal" autocomplete="off" '
+                f'aria-label="your value of {_text(question.asks)}"></label> <button type="submit">Check</button> '
                 f'<span class="verdict" aria-live="polite"></span></form>\n')
-        drawings = (_classed(inline_svg(question[1], prefix + "-q-"), "question")
+        drawings = (_classed(inline_svg(q_svg, prefix + "-q-"), "question")
                     + _classed(drawings, "answer unanswered"))
     return (f'<figure class="frame" id="{prefix}" data-step="{k}" data-kind="{step.kind}" '
-            f'data-highlighted="{highlighted}"{" hidden" if hidden else ""}>\n{quiz}'
-            f'<p class="equation{asked}"><span class="kind {step.kind}">{step.kind}</span> '
-            f'{_text(step.text)}</p>\n{notes}'
+            f'data-highlighted="{highlighted}"{extra}{" hidden" if hidden else ""}>\n{quiz}'
+            f'<p class="equation{hide}"><span class="kind {step.kind}">{step.kind}</span> '
+            f'{_text(equation)}</p>\n{notes}'
             f'<div class="view">{drawings}</div>\n</figure>')
 
 
@@ -258,13 +322,19 @@ def frame_html(trace, k: int) -> str:
     return _figure(trace, k, _next_prefix(k), trace.rendered_frames([k])[0])
 
 
-def page(trace, quiz: bool = False, **draw_options: Any) -> str:
-    """The whole stepper page as a string; ``draw_options`` go to every frame (see ``Trace.frame``)."""
+def page(trace, questions=None, **draw_options: Any) -> str:
+    """The whole stepper page as a string; ``draw_options`` go to every frame (see ``Trace.frame``).
+    ``questions`` (``Trace.questions``; None: no quiz) are asked before their steps are shown."""
+    quiz = questions is not None
     name = _text(trace.root.label or trace.notation[trace.root])
     rendered = trace.rendered_frames(range(len(trace)), **draw_options)  # side by side, up front
-    backward = [k for k, s in enumerate(trace) if s.kind == "backward"] if quiz else []
-    questions = dict(zip(backward, trace.rendered_frames(backward, ask=True, **draw_options)))
-    frames = "\n".join(_figure(trace, k, f"f{k}", frame, hidden=k > 0, question=questions.get(k))
+    by_step = {q.step: q for q in questions or ()}
+    asked: dict[int, tuple] = {}
+    for kind in ("gradient", "contribution"):
+        ks = [k for k, q in by_step.items() if q.kind == kind]
+        asked.update(zip(ks, trace.rendered_frames(ks, ask=kind, **draw_options)))
+    frames = "\n".join(_figure(trace, k, f"f{k}", frame, hidden=k > 0, question=by_step.get(k),
+                               asked=asked.get(k))
                        for k, frame in enumerate(rendered))
     steps = "\n".join(f'<li value="{k + 1}">{_text(_listed(s, quiz))}</li>' for k, s in enumerate(trace))
     return f"""<!DOCTYPE html>
@@ -283,8 +353,10 @@ def page(trace, quiz: bool = False, **draw_options: Any) -> str:
 <span id="counter">Step 1 / {len(trace)}</span>
 <button id="next" type="button" title="next step (right arrow)">Next &#9654;</button>
 <button id="zoom" type="button" aria-pressed="false" title="fit the whole drawing to the window (instead of following the step)">Whole graph</button>
+<button id="zoom-out" type="button" hidden disabled title="zoom out (-)">&minus;</button>
+<button id="zoom-in" type="button" hidden title="zoom in (+); drag the drawing to move around">+</button>
 <span id="score">{"Score 0 / 0" if quiz else ""}</span>
-<span class="hint">arrow keys step; click a step below to jump{"; type your value and press Enter" if quiz else ""}</span>
+<span class="hint">arrow keys step; click a step below to jump; drag the drawing to pan{"; type your value and press Enter" if quiz else ""}</span>
 </div>
 <main id="frames" class="follow">
 {frames}
@@ -298,12 +370,21 @@ def page(trace, quiz: bool = False, **draw_options: Any) -> str:
 """
 
 
-def write_page(trace, path=None, quiz: bool = False, **draw_options: Any) -> str:
-    """The page as a string; also written (UTF-8) to ``path`` when one is given."""
-    text = page(trace, quiz, **draw_options)
+def write_page(trace, path=None, questions=None, **draw_options: Any) -> str:
+    """The page as a string; also written (UTF-8) to ``path`` when one is given, atomically
+    (:func:`autograd.files.write_atomically`: a failed write raises FileWriteError naming the
+    path and the reason, and leaves the old file as it was)."""
+    text = page(trace, questions, **draw_options)
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        if not isinstance(path, (str, os.PathLike)):
+            raise FileWriteError(f"Trace.to_html: path must be a file name (str or Path), got "
+                                 f"{type(path).__name__} {path!r:.40}")
+        write_atomically(path, text.encode("utf-8"), _write_error)
     return text
+
+
+def _write_error(message: str) -> FileWriteError:
+    return FileWriteError(f"Trace.to_html: {message}")
 
 
 class Filmstrip:

@@ -4,9 +4,11 @@ Needs ipywidgets (``pip install "glassgrad[widgets]"``); without a kernel use
 ``trace.filmstrip()`` or ``trace.to_html(path)`` instead. The slider counts steps from 1, as
 people do (``trace.step``, a Python index, is the slider's value minus 1).
 
-``quiz=True``: predict, then reveal. A backward step first shows its drawing with the grad it
-computes kept back and asks for that grad; Check compares the answer within 1% (or 1e-4),
-keeps a score and then shows the step's equation, right or wrong.
+``quiz=True``: predict, then reveal. At a step that completes a node's gradient (see
+``Trace.questions``: ``quiz="contribution"`` asks every edge's contribution instead, and
+``params=[...]`` skips the label arithmetic and the inputs) the widget first shows the question,
+and the drawing with the answer kept back, zoomed on the asked node; Check compares the answer
+within 1% (or 1e-4), keeps a score and then shows the chain rule with its numbers, right or wrong.
 
     >>> from autograd import Value, trace
     >>> x = Value(2.0, label="x")
@@ -15,30 +17,24 @@ keeps a score and then shows the step's equation, right or wrong.
     >>> box.children[0].children[1].value = 3      # move the slider to step 3
     >>> t.step, "step 3 of 4" in box.children[1].value
     (2, True)
+    >>> quiz = t.widget(quiz=True)                 # x has 2 uses: asked once, at step 4
+    >>> quiz.children[0].children[1].value = 4
+    >>> "What is ∂(x * x)/∂x, the whole sum?" in quiz.children[1].value
+    True
 """
 
 from __future__ import annotations
 
-import math
-
 from ..errors import require
-from .stepper_html import _figure, _next_prefix, frame_html
+from .stepper_html import _next_prefix, _text, frame_html, inline_svg
+from .zoom import zoomed_svg
 
-__all__ = ["stepper_widget", "answer_is_right"]
-
-
-def answer_is_right(given: float, answer: float) -> bool:
-    """The quiz's tolerance: within 1% of the answer, or 1e-4 of it near 0.
-
-    >>> answer_is_right(0.2499, 0.25), answer_is_right(0.3, 0.25)
-    (True, False)
-    """
-    return math.isfinite(given) and abs(given - answer) <= max(0.01 * abs(answer), 1e-4)
+__all__ = ["stepper_widget"]
 
 
-def stepper_widget(trace, quiz: bool = False):
+def stepper_widget(trace, questions=None):
     """``VBox([HBox([Prev, slider, Next]), HTML(frame)])``, with ``HBox([answer, Check, verdict, score])``
-    at the end for a quiz; moving either moves the trace's cursor."""
+    at the end for a quiz (``questions``: ``Trace.questions``); moving either moves the trace's cursor."""
     widgets = require("ipywidgets", "widgets", "Trace.widget (or use trace.to_html(path) or trace.filmstrip())")
     count = len(trace)
     prev = widgets.Button(description="◀ Prev", layout=widgets.Layout(width="6em"))
@@ -49,20 +45,27 @@ def stepper_widget(trace, quiz: bool = False):
     answer = widgets.FloatText(description="your value", layout=widgets.Layout(width="16em"))
     check = widgets.Button(description="Check", layout=widgets.Layout(width="6em"))
     verdict, score = widgets.HTML(), widgets.HTML()
+    by_step = {q.step: q for q in questions or ()}
     answered: dict[int, bool] = {}  # step index -> right?
 
     def asking(k: int) -> bool:
-        return quiz and trace.steps[k].kind == "backward" and k not in answered
+        return k in by_step and k not in answered
 
     def render() -> None:
         k = trace.step
         if asking(k):
-            step = trace.steps[k]
-            question = trace.rendered_frames([k], ask=True)[0]
-            lhs = trace.notation.partial(trace.root, step.parent)
-            shown.value = (f"<p><b>predict</b> {_escape(step.text.split(' = ')[0])}: what is "
-                           f"{_escape(lhs)} now?</p>" + _drawing_only(trace, k, question))
+            q = by_step[k]
+            drawing, svg = trace.rendered_frames([k], ask=q.kind)[0]
+            parts = [drawing.node_id(q.node)]
+            shown.value = (f"<p><b>{_text(trace.title(k))}: predict</b> {_text(q.prompt)}</p>"
+                           f"<p>{_text(q.asks)} = ? (type it below, then Check)</p>"
+                           + inline_svg(zoomed_svg(svg, parts, drawing.highlighted), _next_prefix(k) + "-"))
+            answer.description = q.asks if len(q.asks) <= 14 else "your value"
             verdict.value = ""
+        elif k in by_step:
+            q = by_step[k]
+            figure = frame_html(trace, k)
+            shown.value = f'<p style="font-family: monospace">{_text(q.explanation)}</p>' + figure
         else:
             shown.value = frame_html(trace, k)
         check.disabled = answer.disabled = not asking(k)
@@ -75,11 +78,11 @@ def stepper_widget(trace, quiz: bool = False):
         k = trace.step
         if not asking(k):
             return
-        step = trace.steps[k]
-        ok = answered[k] = answer_is_right(answer.value, step.parent_grad)
+        q = by_step[k]
+        ok = answered[k] = q.check(answer.value)
         right = sum(answered.values())
         verdict.value = ("<b style='color:#1a7f1a'>right!</b>" if ok else
-                         f"<b style='color:#b00020'>not quite: it is {trace.notation.number(step.parent_grad)}</b>")
+                         f"<b style='color:#b00020'>not quite: it is {_text(q.shown)}</b>")
         score.value = f"Score {right} / {len(answered)}"
         render()
 
@@ -89,19 +92,7 @@ def stepper_widget(trace, quiz: bool = False):
     check.on_click(on_check)
     render()
     rows = [widgets.HBox([prev, slider, nxt]), shown]
-    if quiz:
+    if questions is not None:
         score.value = "Score 0 / 0"
         rows.append(widgets.HBox([answer, check, verdict, score]))
     return widgets.VBox(rows)
-
-
-def _escape(text: str) -> str:
-    from .stepper_html import _text
-    return _text(text)
-
-
-def _drawing_only(trace, k: int, frame) -> str:
-    """Step ``k``'s question drawing without its equation (which would give the answer away)."""
-    figure = _figure(trace, k, _next_prefix(k), frame)
-    start = figure.index('<div class="view">')
-    return figure[start:figure.index("</figure>")]

@@ -58,7 +58,8 @@ from .notation import Notation
 from .stepper_html import Filmstrip, frame_html, write_page
 from .stepper_widget import stepper_widget
 
-__all__ = ["trace", "computing_order", "Trace", "Step", "ForwardStep", "SeedStep", "BackwardStep", "TraceError"]
+__all__ = ["trace", "computing_order", "Trace", "Step", "ForwardStep", "SeedStep", "BackwardStep", "Question",
+           "QUIZ_KINDS", "answer_is_right", "TraceError"]
 
 MAX_FRAME_NODES = 80
 """Frames (and so the HTML page, the filmstrip and the widget) are drawn for graphs up to this size:
@@ -191,6 +192,57 @@ class BackwardStep(Step):
     @property
     def highlight_ops(self) -> tuple[Value, ...]:
         return (self.node,)  # the way back from the upstream box: arrow, op, edge
+
+
+# -- the quiz -----------------------------------------------------------------------
+
+QUIZ_KINDS = ("gradient", "contribution")
+"""What a quiz asks at a backward step: a node's whole ``gradient``, once the last of its
+contributions is in (the default, ``quiz=True``), or each edge's ``contribution`` to it."""
+
+
+def answer_is_right(given: float, answer: float) -> bool:
+    """The quiz's tolerance: within 1% of the answer, or 1e-4 of it near 0.
+
+    >>> answer_is_right(0.2499, 0.25), answer_is_right(0.3, 0.25)
+    (True, False)
+    """
+    return isinstance(given, (int, float)) and given - given == 0 and abs(given - answer) <= max(
+        0.01 * abs(answer), 1e-4)
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Question:
+    """One question of a quiz, asked at backward step ``step`` (a list index) before it is shown.
+
+    ``asks`` names what the learner types the value of (``∂L/∂yhat``, or ``the contribution``),
+    ``prompt`` says plainly what is asked, ``answer`` is the value (``shown``: as the trace writes
+    numbers), and ``explanation`` is the chain rule with its numbers, shown after the answer.
+    """
+
+    step: int
+    node: Value
+    kind: str
+    asks: str
+    prompt: str
+    answer: float
+    shown: str
+    explanation: str
+
+    def check(self, given: float) -> bool:
+        """Whether ``given`` is right: within 1% of the answer (or 1e-4 near 0)."""
+        return answer_is_right(given, self.answer)
+
+
+def _quiz_kind(quiz, what: str) -> str | None:
+    """``quiz=`` as a kind of question (None: no quiz); a clear error for anything else."""
+    if quiz is False or quiz is None:
+        return None
+    if quiz is True:
+        return "gradient"
+    if isinstance(quiz, str) and quiz in QUIZ_KINDS:
+        return quiz
+    raise TraceError(f"{what}: quiz must be True, False, 'gradient' or 'contribution', got {quiz!r:.60}")
 
 
 # -- the trace ----------------------------------------------------------------------
@@ -400,11 +452,12 @@ class Trace:
                 grads[s.parent] = s.parent_grad
         return values, grads
 
-    def frame(self, k: int | None = None, *, ask: bool = False, **draw_options) -> Drawing:
+    def frame(self, k: int | None = None, *, ask: bool | str = False, **draw_options) -> Drawing:
         """A drawing of step ``k`` (default: the current step) with ``autograd.draw``.
 
-        ``ask=True`` draws a backward step as a question: the grad it changes shows the value it
-        had before the step (``?`` if none), so the frame does not give the answer away.
+        ``ask=True`` (or ``"contribution"``) draws a backward step as a question: the grad it
+        changes shows the value it had before the step (``?`` if none), so the frame does not
+        give the answer away; ``ask="gradient"`` shows that grad as ``?`` (the whole gradient is asked).
 
         ``draw_options`` go to ``draw`` (``rankdir="TB"``, ``number_format``...). Frames name
         unlabelled nodes as the steps' text does and reserve room for the widest number of
@@ -425,7 +478,7 @@ class Trace:
         step = self.steps[k]
         values, grads = self.state(k)
         if ask and step.kind == "backward":
-            grads[step.parent] = self.state(k - 1)[1].get(step.parent)
+            grads[step.parent] = None if ask == "gradient" else self.state(k - 1)[1].get(step.parent)
         options = {"number_format": self.number_format, "title": self.title(k),
                    "names": self._frame_names, **draw_options}
         if "number_width" not in options:
@@ -502,13 +555,116 @@ class Trace:
                              f"grows as edges squared). Trace a smaller graph, or read the steps as "
                              f"text: print(trace)")
 
-    # -- steppers --------------------------------------------------------------------------
-    def to_html(self, path=None, *, quiz: bool = False, **draw_options: Any) -> str:
-        """One self-contained HTML page stepping through every frame; written to ``path`` if given.
+    # -- the quiz -------------------------------------------------------------------------
+    def questions(self, quiz: bool | str = True, params: Iterable[Value] | None = None) -> tuple[Question, ...]:
+        """The questions a quiz asks, in step order.
 
-        ``quiz=True``: predict, then reveal. Each backward step first asks for the grad it computes
-        (its drawing shows the grad as it was); the answer is checked within 1% (or 1e-4), the
-        page keeps a score, and the step's equation appears after the answer, right or wrong.
+        ``quiz=True`` (or ``"gradient"``) asks for a node's whole gradient at the step that adds
+        the last of its contributions, as a learner derives it (``∂L/∂yhat``, the sum over its
+        uses); the steps adding the earlier ones are shown, not asked. ``quiz="contribution"``
+        asks at every edge what it adds, and says which use it is and the running total so far.
+
+        ``params`` (the weights and biases you learn): ask only about them and the nodes between
+        them and the output, so the arithmetic of the labels (``y``, ``1 - y``, ``-y``) and the
+        inputs are shown, not asked. Without it, every node is asked about.
+
+        >>> from autograd import Value, trace
+        >>> a, b = Value(3.0, label="a"), Value(2.0, label="b")
+        >>> c = a * b + a; c.label = "c"
+        >>> t = trace(c)
+        >>> [(q.step + 1, q.asks, q.answer) for q in t.questions()]   # a's two uses summed, at step 6
+        [(4, '∂c/∂(a * b)', 1.0), (6, '∂c/∂a', 3.0), (7, '∂c/∂b', 3.0)]
+        >>> print(t.questions()[1].prompt)
+        ∂c/∂a = ∂c/∂c · ∂(a * b + a)/∂a + ∂c/∂(a * b) · ∂(a * b)/∂a (a has 2 uses; this step adds the last contribution, so the gradient is complete). What is ∂c/∂a, the whole sum?
+        >>> [q.asks for q in t.questions(params=[a])]                  # b is not asked
+        ['∂c/∂(a * b)', '∂c/∂a']
+        >>> [(q.step + 1, q.answer) for q in t.questions("contribution", params=[a])]
+        [(4, 1.0), (5, 1.0), (6, 2.0)]
+        >>> q = t.questions()[1]; q.check(3.01), q.check(1.0)         # within 1%
+        (True, False)
+        """
+        kind = _quiz_kind(quiz, "Trace.questions")
+        if kind is None:
+            return ()
+        asked = self._asked_nodes(params)
+        backward = self.steps[self.forward_steps + 1:]
+        uses: dict[Value, list[BackwardStep]] = {}
+        for s in backward:
+            uses.setdefault(s.parent, []).append(s)
+        n, root = self.notation, self.root
+        questions = []
+        for s in backward:
+            node = s.parent
+            if node not in asked:
+                continue
+            mine = uses[node]
+            lhs, name, through = n.partial(root, node), n[node], n[s.node]
+            if kind == "gradient":
+                if s is not mine[-1]:
+                    continue
+                rows = chain_rule_rows(n, root, node, [(u.node, u.operand, u.upstream) for u in mine],
+                                       s.parent_grad)
+                if len(mine) == 1:
+                    prompt = f"{lhs} = {rows[0]} ({name} has one use: {through}). What is {lhs}?"
+                else:
+                    prompt = (f"{lhs} = {rows[0]} ({name} has {len(mine)} uses; this step adds the last "
+                              f"contribution, so the gradient is complete). What is {lhs}, the whole sum?")
+                questions.append(Question(s.index, node, kind, lhs, prompt, s.parent_grad,
+                                          n.number(s.parent_grad), f"{lhs} = {' = '.join(rows)}"))
+            else:
+                rows = chain_rule_rows(n, root, node, [(s.node, s.operand, s.upstream)], s.contribution)
+                k = mine.index(s) + 1
+                if len(mine) == 1:
+                    said = f"the only use of {name} (by {through}), so its contribution is all of {lhs}"
+                else:
+                    before = n.number(mine[k - 2].parent_grad) if k > 1 else "nothing yet (0)"
+                    said = (f"use {k} of the {len(mine)} uses of {name} (by {through}); {lhs} so far: "
+                            f"{before}, and this adds to it")
+                prompt = f"{lhs} += {rows[0]}: {said}. What does this use contribute?"
+                questions.append(Question(s.index, node, kind, "the contribution", prompt, s.contribution,
+                                          n.number(s.contribution), s.text))
+        return tuple(questions)
+
+    def _asked_nodes(self, params) -> set[Value]:
+        """The nodes a quiz asks about: every node but the output, or (with ``params``) the params
+        and every node on a path from one of them to the output."""
+        order = self.order
+        if params is None:
+            return set(order) - {self.root}
+        if isinstance(params, Value):
+            params = [params]
+        try:
+            params = list(params)
+        except TypeError:
+            raise OperandError(f"trace quiz: params must be a list of Values (the weights and biases), "
+                               f"got {type(params).__name__} {params!r:.40}") from None
+        in_graph = set(order)
+        for p in params:
+            if not isinstance(p, Value):
+                raise OperandError(f"trace quiz: params must hold Values, got {type(p).__name__} {p!r:.40}")
+            if p not in in_graph:
+                raise TraceError(f"trace quiz: the param {p.label or 'Value'} = {p.data:g} is not in the graph "
+                                 f"of {self.notation[self.root]!r}")
+        asked = set(params)
+        for node in order:  # parents first: a node is asked about when one of its parents is
+            if node not in asked and any(p in asked for p in node.parents):
+                asked.add(node)
+        asked.discard(self.root)
+        return asked
+
+    # -- steppers --------------------------------------------------------------------------
+    def to_html(self, path=None, *, quiz: bool | str = False, params: Iterable[Value] | None = None,
+                **draw_options: Any) -> str:
+        """One self-contained HTML page stepping through every frame; written to ``path`` if given
+        (atomically: a failed write raises FileWriteError naming the path, and keeps the old file).
+
+        ``quiz=True``: predict, then reveal. The page asks the questions of :meth:`questions`
+        (``quiz=True`` each node's whole gradient once its contributions are in,
+        ``quiz="contribution"`` each edge's contribution; ``params=[...]`` only about the params
+        and the nodes between them and the output) before showing their steps: the question's
+        drawing keeps the answer back and the asked node in view, the answer is checked within
+        1% (or 1e-4), the page keeps a score, and the chain rule with its numbers appears after
+        the answer, right or wrong.
 
         The page needs no network: all frames are inline SVG, with Prev/Next buttons and the
         arrow keys. ``draw_options`` go to every frame, as in :meth:`frame`: ``rankdir="TB"``,
@@ -522,7 +678,8 @@ class Trace:
         True
         """
         self._check_drawable("to_html")
-        return write_page(self, path, quiz=quiz, **draw_options)
+        questions = self.questions(_quiz_kind(quiz, "Trace.to_html"), params)
+        return write_page(self, path, questions=questions if quiz else None, **draw_options)
 
     def filmstrip(self, every: int = 1, max_frames: int = 60) -> Filmstrip:
         """Every ``every``-th frame side by side, static (no JavaScript): for notebooks viewed without
@@ -530,11 +687,13 @@ class Trace:
         self._check_drawable("filmstrip")
         return Filmstrip(self, every, max_frames)
 
-    def widget(self, *, quiz: bool = False):
+    def widget(self, *, quiz: bool | str = False, params: Iterable[Value] | None = None):
         """An ipywidgets stepper (slider, Prev/Next) for a live notebook: ``pip install "glassgrad[widgets]"``.
-        ``quiz=True`` asks for each backward step's grad before showing it, as ``to_html(quiz=True)``."""
+        ``quiz=True`` (or ``"contribution"``) and ``params`` ask the questions of :meth:`questions`
+        before showing their steps, as ``to_html(quiz=True)`` does."""
         self._check_drawable("widget")
-        return stepper_widget(self, quiz=quiz)
+        questions = self.questions(_quiz_kind(quiz, "Trace.widget"), params)
+        return stepper_widget(self, questions=questions if quiz else None)
 
     def _repr_html_(self) -> str | None:
         if not self.drawable():
