@@ -46,6 +46,12 @@ class LectureValue:
             if self.bug == "mul_swapped":
                 self.grad += self.data * out.grad
                 other.grad += other.data * out.grad
+            elif self.bug == "mul_assign":  # = instead of +=
+                self.grad = other.data * out.grad
+                other.grad = self.data * out.grad
+            elif self.bug == "mul_no_chain":  # forgets out.grad
+                self.grad += other.data
+                other.grad += self.data
             else:
                 self.grad += other.data * out.grad
                 other.grad += self.data * out.grad
@@ -69,15 +75,21 @@ class LectureValue:
     def __sub__(self, other):
         return self + (-other)
 
+    def __rsub__(self, other):
+        return other + (-self)
+
     def __truediv__(self, other):
         return self * other ** -1
+
+    def __rtruediv__(self, other):
+        return other * self ** -1
 
     def tanh(self):
         t = math.tanh(self.data)
         out = type(self)(t, (self,), "tanh")
 
         def _backward():
-            local = 1 - t if self.bug == "tanh" else 1 - t ** 2
+            local = {"tanh": 1 - t, "tanh_input": 1 - self.data ** 2}.get(self.bug, 1 - t ** 2)
             self.grad += local * out.grad
         out._backward = _backward
         return out
@@ -86,7 +98,7 @@ class LectureValue:
         out = type(self)(math.exp(self.data), (self,), "exp")
 
         def _backward():
-            self.grad += out.data * out.grad
+            self.grad += (self.data if self.bug == "exp_input" else out.data) * out.grad
         out._backward = _backward
         return out
 
@@ -109,7 +121,7 @@ class LectureValue:
                 stack.append((v, True))
                 stack.extend((c, False) for c in v._prev)
         self.grad = 1.0
-        for v in reversed(topo):
+        for v in (topo if self.bug == "forward_order" else reversed(topo)):
             v._backward()
 
 

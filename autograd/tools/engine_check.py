@@ -3,29 +3,29 @@
 Learners of the micrograd lecture write their own ``Value``: ``data``, ``grad``, ``_prev``
 (the children, often a set) and ``_op`` (``'+'``, ``'*'``, ``'**2'``, ``'tanh'``...).
 :func:`check_engine` takes the root of such a graph *after* their ``backward()``, rebuilds
-the graph with glassgrad's ops, and compares every node's ``grad`` with glassgrad's. The
-first wrong node (from the root down) names the op whose backward gave it:
-
-    >>> from micrograd.engine import Value as MValue        # doctest: +SKIP
-    >>> a, b = MValue(2.0), MValue(-3.0)                      # doctest: +SKIP
-    >>> L = (a * b + a).relu(); L.backward()                  # doctest: +SKIP
-    >>> check_engine(L).ok                                    # doctest: +SKIP
-    True
+the graph with glassgrad's ops, and compares every node's ``grad`` with glassgrad's. Each op
+of their engine is also run alone (their class on fresh operands, their ``_backward``, against
+glassgrad's local derivatives: :mod:`.engine_alone`), so a wrong op is named wherever its node
+sits; when every op is right alone and the graph is still wrong, the walk or the accumulation
+is (reverse topological order, ``+=``). A cycle or a malformed ``_prev`` is an OperandError.
 
 How their op strings are read (:data:`MICROGRAD_OPS`): ``'+'``, ``'*'``, ``'**k'`` (the
 exponent is in the string), ``'ReLU'``/``'relu'``, ``'tanh'``, ``'exp'``, ``'log'``,
 ``'sigmoid'``, ``'neg'``, and a two-child ``'-'`` or ``'/'``. ``_prev`` is often a set, so the
 operand order is unknown: for ``-`` and ``/`` it is found from the node's data (the order
 whose result matches). A set also keeps one child for ``a + a``: the operand is used twice.
-Nodes are matched by identity and the walk has no recursion, so deep graphs work.
+Nodes are matched by identity and the walk has no recursion, so deep graphs work:
+
+    >>> from micrograd.engine import Value as MValue        # doctest: +SKIP
+    >>> a, b = MValue(2.0), MValue(-3.0)                      # doctest: +SKIP
+    >>> L = (a * b + a).relu(); L.backward()                  # doctest: +SKIP
+    >>> check_engine(L).ok                                    # doctest: +SKIP
+    True
 """
 
 from __future__ import annotations
 
-import html
-import re
 import math
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .. import ops as _ops
@@ -33,7 +33,8 @@ from ..backprop import grad
 from ..errors import GlassgradError, OperandError
 from ..ops import Op, _num
 from ..value import Value, apply
-from .markup import markdown as _md
+from .engine_alone import AloneCheck, children as _children_checked, close as _close, describe, diagnose_walk, run_one
+from .engine_report import EngineCheck, EngineRow
 
 __all__ = ["check_engine", "EngineCheck", "EngineRow", "MICROGRAD_OPS"]
 
@@ -47,90 +48,6 @@ MICROGRAD_OPS: dict[str, Op] = {
 _COMMUTATIVE = {"add", "mul"}  # operand order does not change the value or the local derivatives
 
 
-@dataclass(frozen=True)
-class EngineRow:
-    """One node of their graph: their gradient next to glassgrad's.
-
-    ``op`` is their op string ('' for a leaf); ``rule`` is how glassgrad's op passes the
-    gradient to its inputs (its local derivatives).
-    """
-
-    index: int
-    node: str
-    op: str
-    theirs: float
-    expected: float
-    ok: bool
-    rule: str = ""
-
-
-@dataclass(frozen=True)
-class EngineCheck:
-    """What :func:`check_engine` found. ``rows`` run from the root down (reverse topological
-    order, the order backward visits); ``first_wrong`` is the first row that disagrees and
-    ``message`` says which op's backward gave it."""
-
-    rows: tuple[EngineRow, ...]
-    first_wrong: EngineRow | None
-    message: str
-    hint: str = ""
-    atol: float = 1e-6
-    rtol: float = 1e-6
-
-    @property
-    def ok(self) -> bool:
-        return self.first_wrong is None
-
-    def summary(self) -> str:
-        if self.ok:
-            return f"check_engine: ok, all {len(self.rows)} gradients match glassgrad's"
-        wrong = sum(1 for r in self.rows if not r.ok)
-        return f"check_engine: {wrong} of {len(self.rows)} gradients differ; {self.message}"
-
-    def _table(self) -> list[list[str]]:
-        return [[r.node, r.op or "leaf", f"{r.theirs:.8g}", f"{r.expected:.8g}",
-                 "ok" if r.ok else "WRONG"] for r in self.rows]
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def __str__(self) -> str:
-        lines = [self.summary()]
-        if self.hint:
-            lines.append(f"hint: {self.hint}")
-        body = self._table()
-        if len(body) > 40:  # show the first wrong rows and their neighbours only
-            keep = [i for i, r in enumerate(self.rows) if not r.ok][:20] or list(range(10))
-            body = [body[i] for i in keep]
-        headers = ["node", "op", "your grad", "expected", ""]
-        widths = [max([len(h), *(len(row[i]) for row in body)]) for i, h in enumerate(headers)]
-        for row in [headers, *body]:
-            lines.append("  ".join(c.rjust(w) if i in (2, 3) else c.ljust(w)
-                                   for i, (c, w) in enumerate(zip(row, widths))).rstrip())
-        return "\n".join(lines)
-
-    def _repr_markdown_(self) -> str:
-        parts = [f"**{_md(self.summary())}**", ""]
-        if self.hint:
-            parts += [f"*hint: {_md(self.hint)}*", ""]
-        parts += ["| node | op | your grad | expected | |", "|---|---|---:|---:|---|"]
-        parts += ["| " + " | ".join(_md(c) for c in row) + " |" for row in self._table()[:200]]
-        return "\n".join(parts)
-
-    def _repr_html_(self) -> str:
-        colour = "#1a7f37" if self.ok else "#cf222e"
-        out = [f'<div><p style="font-weight:bold;color:{colour}">{html.escape(self.summary())}</p>']
-        if self.hint:
-            hint = re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(self.hint))  # `+=` as code
-            out.append(f"<p><i>hint: {hint}</i></p>")
-        out.append("<table style='font-family:monospace'><tr><th>node</th><th>op</th>"
-                   "<th>your grad</th><th>expected</th><th></th></tr>")
-        for row in self._table()[:200]:
-            shade = " style='background:#ffebe9'" if row[-1] == "WRONG" else ""
-            out.append(f"<tr{shade}>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
-        return "".join(out) + "</table></div>"
-
-
 def check_engine(root: Any, *, atol: float = 1e-6, rtol: float = 1e-6,
                  ops: Mapping[str, Op] | None = None) -> EngineCheck:
     """Compare the gradients of a micrograd-style graph (after its ``backward()``) with glassgrad's.
@@ -142,14 +59,27 @@ def check_engine(root: Any, *, atol: float = 1e-6, rtol: float = 1e-6,
     rtol * |expected|``). A wrong gradient is blamed on the backward of the op that consumes
     the node: ``tanh: your backward gives 1.0, expected 0.5 = 1 - out**2 (out = 0.7071)``.
 
-    >>> class V:  # the smallest micrograd-like node, with its backward done by hand
-    ...     def __init__(self, data, prev=(), op=""):
-    ...         self.data, self.grad, self._prev, self._op = data, 0.0, set(prev), op
-    >>> x = V(0.5); t = V(math.tanh(0.5), (x,), "tanh")
-    >>> t.grad = 1.0; x.grad = 1 - t.data          # the classic slip: 1 - t, not 1 - t**2
-    >>> print(check_engine(t).message)  # doctest: +NORMALIZE_WHITESPACE
-    tanh: your backward gives 0.53788284, expected 0.78644773 = 1 - out**2 (out = 0.46211716);
-    node #0: your grad 0.53788284, expected 0.78644773
+    Each op is also run alone, on fresh operands of their class (see ``engine_alone``), so a
+    wrong op is named wherever its node sits, even under a node with several uses; when every
+    op is right alone but the graph is wrong, the message says what is wrong with the walk.
+
+    >>> class V:  # the smallest micrograd-like Value: tanh only, with the classic slip
+    ...     def __init__(self, data, _children=(), _op=""):
+    ...         self.data, self.grad, self._prev, self._op = data, 0.0, set(_children), _op
+    ...         self._backward = lambda: None
+    ...     def tanh(self):
+    ...         out = V(math.tanh(self.data), (self,), "tanh")
+    ...         def _backward():
+    ...             self.grad += (1 - out.data) * out.grad     # 1 - t, not 1 - t**2
+    ...         out._backward = _backward
+    ...         return out
+    >>> x = V(0.5); t = x.tanh(); t.grad = 1.0; t._backward()
+    >>> report = check_engine(t)
+    >>> print(report.message)  # doctest: +NORMALIZE_WHITESPACE
+    tanh: your backward gives 0.53788284, expected 0.78644773 = 1 - out**2 (out = 0.46211716),
+    run alone at x = 0.5 (#0); node #0: your grad 0.53788284, expected 0.78644773
+    >>> print(report.hint)
+    tanh's derivative is 1 - t**2 (t = out.data); yours is 1 - t, t not squared
     """
     table = dict(MICROGRAD_OPS)
     if ops is not None:
@@ -158,12 +88,12 @@ def check_engine(root: Any, *, atol: float = 1e-6, rtol: float = 1e-6,
                 raise OperandError(f"check_engine: ops[{key!r}] must be an autograd Op "
                                    f"(e.g. autograd.ops.tanh), got {type(op).__name__}")
         table.update(ops)
-    order = _their_order(root)
+    order, kids_of = _their_order(root)
     index = {id(n): k for k, n in enumerate(order)}
     mine: list[Value] = []
     ops_of: list[tuple[Op | None, list[int], float | None]] = []
     for k, node in enumerate(order):
-        kids = [index[id(c)] for c in _children(node)]
+        kids = [index[id(c)] for c in kids_of[id(node)]]
         op, operands, const = _read(node, kids, mine, table, k)
         ops_of.append((op, operands, const))
         if op is None:
@@ -189,41 +119,121 @@ def check_engine(root: Any, *, atol: float = 1e-6, rtol: float = 1e-6,
         rule = "" if op is None else _rule(op, ops_of[k][2])
         rows.append(EngineRow(k, mine[k].label, node._op or "", theirs, expected[k], ok, rule))
     first = next((r for r in rows if not r.ok), None)
-    message, hint = ("", "") if first is None else _blame(first, order, ops_of, mine, expected, index)
-    return EngineCheck(tuple(rows), first, message, hint, atol, rtol)
+    users = [] if first is None else [j for j in range(len(order)) if first.index in ops_of[j][1]]
+    alone = _run_alone(order, ops_of, mine, users, atol, rtol)
+    message, hint = _verdict(first, users, rows, order, ops_of, mine, expected, alone, atol, rtol)
+    distinct = tuple({id(c): c for c in alone.values()}.values())
+    return EngineCheck(tuple(rows), first, message, hint, atol, rtol, distinct)
 
 
-def _their_order(root) -> list:
-    """Their nodes, children before parents, each once (by identity); no recursion."""
+ALONE_LIMIT = 5000
+"""At most this many op nodes (distinct op, operand class and data) are run alone."""
+
+
+def _run_alone(order, ops_of, mine, first_users, atol, rtol) -> dict[int, AloneCheck]:
+    """Each op node of their graph run alone (see engine_alone), the uses of the first wrong
+    node first, then from the root down: node index -> its check. Nodes with the same op,
+    operand class and data share one run."""
+    done: dict[tuple, AloneCheck] = {}
+    by_node: dict[int, AloneCheck] = {}
+    for k in [*first_users, *reversed(range(len(order)))]:
+        op, operands, const = ops_of[k]
+        if op is None or k in by_node:
+            continue
+        data = tuple(mine[i].data for i in operands)
+        key = (type(order[operands[0]]), order[k]._op, data, const)
+        if key not in done:
+            if len(done) >= ALONE_LIMIT:
+                continue
+            names = tuple(mine[i].label for i in operands)
+            done[key] = run_one(key[0], order[k]._op, op, data, const, names, atol, rtol)
+        by_node[k] = done[key]
+    return by_node
+
+
+def _verdict(first, users, rows, order, ops_of, mine, expected, alone, atol, rtol) -> tuple[str, str]:
+    """The message and hint: the root's seed, else an op wrong alone (a use of the first wrong
+    node when one is wrong alone), else the walk (when every use of the first wrong node is right
+    alone, its grad can only be wrong through the walk), else the graph's own account."""
+    n = len(order)
+    if first is not None and first.index == n - 1:
+        return (f"the root's grad is {first.theirs:.8g}; backward starts from 1.0 "
+                f"(set root.grad = 1 before the loop)", "")
+    failed = [k for k in reversed(range(n)) if k in alone and not (alone[k].ok or alone[k].skipped)]
+    if failed:
+        feeding = [j for j in failed if j in users]
+        k = (feeding or failed)[0]
+        message, hint = describe(alone[k], ops_of[k][1].index(first.index) if feeding else None)
+        if first is None:
+            return (f"every gradient of this graph matches, but {message} (a wrong op can be "
+                    f"right on one graph and wrong on the next)", hint)
+        if feeding:
+            graph_text, graph_hint = _blame(first, order, ops_of, mine, expected, {})
+            if "feeds" in graph_text:
+                return f"{message}; {graph_text}", graph_hint or hint
+            return (f"{message}; node {first.node}: your grad {first.theirs:.8g}, expected "
+                    f"{first.expected:.8g}", hint)
+        return message, hint
+    if first is None:
+        return "", ""
+    if all(j in alone and not alone[j].skipped for j in users):
+        seen = ", ".join(dict.fromkeys(c.op for c in alone.values() if not c.skipped))
+        return diagnose_walk([r.theirs for r in sorted(rows, key=lambda r: r.index)],
+                             ops_of, mine, seen, atol, rtol)
+    message, hint = _blame(first, order, ops_of, mine, expected, {})
+    skipped = next(alone[j] for j in users if j in alone and alone[j].skipped)
+    return f"{message} ({skipped.op} could not be run alone: {skipped.skipped})", hint
+
+
+def _their_order(root) -> tuple[list, dict[int, tuple]]:
+    """Their nodes, children before parents, each once (by identity), and each node's children
+    (read once); no recursion. A cycle or a malformed ``_prev`` is an OperandError."""
     for attr in ("data", "grad", "_op"):
         if not hasattr(root, attr):
             raise OperandError(f"check_engine: expects the root of a micrograd-style graph (with data, "
                                f"grad, _prev and _op), got {type(root).__name__} without {attr!r}")
-    order, seen = [], {id(root)}
-    stack = [(root, iter(_children(root)))]
+    kids_of = {id(root): _children_checked(root)}
+    order, seen, on_path = [], {id(root)}, {id(root)}
+    stack = [(root, iter(kids_of[id(root)]))]
     while stack:
         node, kids = stack[-1]
         for kid in kids:
+            if id(kid) in on_path:
+                raise OperandError(_cycle_message([n for n, _ in stack], kid))
             if id(kid) not in seen:
                 seen.add(id(kid))
-                stack.append((kid, iter(_children(kid))))
+                on_path.add(id(kid))
+                kids_of[id(kid)] = _children_checked(kid)
+                stack.append((kid, iter(kids_of[id(kid)])))
                 break
         else:
             stack.pop()
+            on_path.discard(id(node))
             order.append(node)
-    return order
+    return order, kids_of
 
 
-def _children(node) -> tuple:
-    kids = getattr(node, "_prev", None)
-    if kids is None:
-        kids = getattr(node, "_children", ())
-    return tuple(kids)
+def _cycle_message(path: list, back_to) -> str:
+    start = next(i for i, n in enumerate(path) if n is back_to)
+    loop = [*path[start:], back_to]
+    shown = " -> ".join(_describe(n) for n in loop[:8]) + (" -> ..." if len(loop) > 8 else "")
+    return (f"check_engine: the graph has a cycle: {shown} (each arrow goes from a node to one "
+            f"of its _prev). A node's _prev must hold only the nodes it was computed from, made "
+            f"before it; backward cannot order a cycle")
+
+
+def _describe(node) -> str:
+    label = getattr(node, "label", "")
+    if isinstance(label, str) and label:
+        return label
+    return f"node(_op={getattr(node, '_op', '')!r}, data={getattr(node, 'data', None)!r:.20})"
 
 
 def _read(node, kids: list[int], mine: list[Value], table, k: int):
     """(glassgrad op, operand indices in order, constant) for their node; (None, [], None) for a leaf."""
     code = node._op or ""
+    if not isinstance(code, str):
+        raise OperandError(f"check_engine: node #{k} has _op {code!r}; _op must be a str such as '+' or 'tanh'")
     if not kids:
         return None, [], None
     if code.startswith("**"):
@@ -325,10 +335,6 @@ def _twice_hint(first: EngineRow, edges, contributions) -> str:
             return (f"node {first.node} is used {len(edges)} times and its grad equals the "
                     f"contribution of one use only: accumulate with `+=` in _backward, not `=`")
     return ""
-
-
-def _close(a: float, b: float, atol: float, rtol: float) -> bool:
-    return abs(a - b) <= atol + rtol * abs(b)
 
 
 def _number(x, k: int, what: str) -> float:
