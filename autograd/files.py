@@ -13,7 +13,9 @@
   made read-only says "do not overwrite"; make it writable or remove it first);
 * a replaced file keeps its permissions (and owner, where the OS allows it); a new file
   gets what ``open`` would give it (rw-rw-rw- less the umask);
-* every error is raised as ``fail(message)``, a message that names the caller's path.
+* every error is raised as ``fail(message)``, a message that names the caller's path and
+  the reason (``autograd.errors.FileWriteError`` is the usual ``fail``);
+* ``path`` is a str, bytes or os.PathLike: ``b"x.json"`` and ``"x.json"`` name one file.
 
 ``read_regular(path, limit, fail)`` refuses anything but a regular file *before* reading
 it (a FIFO would block forever, ``/dev/zero`` never ends) and reads at most ``limit`` bytes.
@@ -44,7 +46,7 @@ Fail = Callable[[str], BaseException]
 
 def write_atomically(path: str | os.PathLike, data: bytes, fail: Fail) -> None:
     """Replace the file at ``path`` (or its symlink's target) by ``data``, atomically."""
-    shown = os.fspath(path)
+    shown = _file_name(path, "cannot write ", fail)
     if not shown:
         raise fail("cannot write '': the file name is empty")
     if shown.endswith(("/", os.sep)):
@@ -77,6 +79,17 @@ def write_atomically(path: str | os.PathLike, data: bytes, fail: Fail) -> None:
                        f"{'the old file is unchanged' if old else 'nothing was written'}") from None
         raise
     _sync_directory(directory)
+
+
+def _file_name(path, doing: str, fail: Fail) -> str:
+    """``path`` (a str, bytes or os.PathLike) as a str, bytes decoded as the OS does (so
+    ``b"model.json"`` names the same file as ``"model.json"``); anything else is refused, an
+    int above all (``open(3, "wb")`` would write to file descriptor 3)."""
+    try:
+        return os.fsdecode(path)
+    except TypeError:
+        raise fail(f"{doing}{path!r:.60}: a file name must be a str, bytes or os.PathLike, "
+                   f"got {type(path).__name__}") from None
 
 
 def _existing(target: str, shown: str, link: str, fail: Fail) -> os.stat_result | None:
@@ -163,7 +176,7 @@ def read_regular(path: str | os.PathLike, limit: int, fail: Fail) -> bytes:
     blocking, and checked again once open, in case it was swapped in between), and a file
     larger than ``limit`` bytes.
     """
-    shown = os.fspath(path)
+    shown = _file_name(path, "", fail)
     try:
         st = os.stat(shown)
     except FileNotFoundError:

@@ -179,6 +179,9 @@ class Neuron(Module):
         return {"n_inputs": self.n_inputs, "activation": self.activation, "init": self.init,
                 "fused": self.fused, "layer": self.layer, "unit": self.unit, "fan_out": self.fan_out}
 
+    def _settings(self) -> dict[str, Any]:
+        return {"activation": self.activation, "fused": self.fused}
+
     @classmethod
     def _count_parameters(cls, config: dict) -> int | None:
         return cls._dense_count([config.get("n_inputs"), 1])  # n weights and a bias
@@ -242,6 +245,9 @@ class Layer(Module):
             return None
         return {"n_inputs": self.n_inputs, "n_outputs": self.n_outputs, "activation": self.activation,
                 "init": self.init, "fused": self.fused, "layer": self.layer}
+
+    def _settings(self) -> dict[str, Any]:
+        return {"activation": self.activation, "fused": self.fused}
 
     @classmethod
     def _count_parameters(cls, config: dict) -> int | None:
@@ -361,6 +367,12 @@ class MLP(Module):
             return None
         return {"n_inputs": self.n_inputs, "sizes": list(self.sizes), "activation": self.activation,
                 "output_activation": self.output_activation, "init": self.init, "fused": self.fused}
+
+    def _settings(self) -> dict[str, Any]:
+        """The hidden layers' activation, the output layer's, and the kind of layer (``fused``:
+        one ``dot`` node per neuron, or micrograd-style binary nodes)."""
+        return {"activation": self.activation, "output_activation": self.output_activation,
+                "fused": self.fused}
 
     @classmethod
     def _count_parameters(cls, config: dict) -> int | None:

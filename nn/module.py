@@ -12,7 +12,10 @@ Parameters are ``autograd.Value`` leaves with readable labels (``W1[0,1]``,
   never replaces a folder, device, FIFO or read-only file (see :mod:`autograd.files`).
   Loading reads only a regular file of at most :data:`MAX_FILE_BYTES`, checks the whole
   file first and only then assigns, so a damaged or wrong-shaped file raises
-  :class:`~nn.ModelFileError` and leaves the model as it was.
+  :class:`~nn.ModelFileError` and leaves the model as it was. ``load`` also compares the
+  saved configuration with the model: a file saved from a relu MLP does not load into a
+  tanh one of the same shape (the error says what differs; ``from_file`` rebuilds the
+  model the file describes). A path is a str, bytes or os.PathLike.
 
 Parameters are saved by name (their labels), so two parameters of one model may not share
 a label: ``save``, ``state_dict`` and loading refuse such a model with a ModelFileError
@@ -186,6 +189,13 @@ class Module:
         be rebuilt from a file, e.g. it uses a custom activation function)."""
         return None
 
+    def _settings(self) -> dict[str, Any]:
+        """The settings that change what the model computes beyond its shapes (the shapes are
+        compared through the labels): activations, the output activation, the kind of layer.
+        Values as the constructor took them (a custom function too); ``load`` compares them
+        with the saved config, key by key (see :func:`_same_setting`)."""
+        return {}
+
     def save(self, path: str | os.PathLike) -> None:
         """Write the model to ``path`` as JSON, atomically (a temporary file, then a rename).
 
@@ -196,7 +206,7 @@ class Module:
         with two parameters of one label, with :class:`~nn.ModelFileError` naming ``path``;
         on any failure the old file is left whole.
         """
-        where = f"save {os.fspath(path)!r}"
+        where = f"save {_file_name(path, 'save')!r}"
         named = self._unique_names(where)
         values = {}
         for name, p in named:
@@ -218,16 +228,30 @@ class Module:
     def load(self, path: str | os.PathLike) -> "Module":
         """Read parameters saved by :meth:`save` into this model and return it.
 
-        The whole file is checked first (format, version, class, shapes, names,
-        finite numbers); on any problem :class:`~nn.ModelFileError` says what and where,
-        and the model is unchanged.
+        The whole file is checked first (format, version, class, the settings that change
+        what the model computes, shapes, names, finite numbers); on any problem
+        :class:`~nn.ModelFileError` says what and where, and the model is unchanged. A file
+        saved from a relu ``MLP(2, [3, 1])`` does not load into a tanh ``MLP(2, [3, 1])``:
+
+        >>> import nn, os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "relu.json")
+        >>> nn.MLP(2, [3, 1], activation="relu", seed=0).save(path)
+        >>> try:
+        ...     nn.MLP(2, [3, 1], activation="tanh").load(path)
+        ... except nn.ModelFileError as e:
+        ...     print(str(e).replace(path, "relu.json"))  # doctest: +NORMALIZE_WHITESPACE
+        load 'relu.json': the file holds an MLP that computes something else: activation 'relu'
+        in the file, 'tanh' in this model; build the model with the file's settings, or rebuild
+        it from the file with nn.MLP.from_file(path)
         """
-        return self._assign(_read(os.fspath(path)), f"load {os.fspath(path)!r}")
+        shown = _file_name(path, "load")
+        return self._assign(_read(shown), f"load {shown!r}")
 
     def _assign(self, document: dict, where: str) -> "Module":
         """Check a read model file against this model, then take its parameters."""
         if document["class"] != type(self).__name__:
             raise ModelFileError(f"{where}: the file holds a {document['class']}, not a {type(self).__name__}")
+        self._check_settings(document["config"], where)
         named = self._unique_names(where)
         self._check_shapes(document, where)
         values = _checked_state(document["parameters"], [name for name, _ in named], where)
@@ -245,8 +269,9 @@ class Module:
         the number of parameters the config asks for is worked out and must be the number
         the file holds, so a tampered config cannot make it build an enormous network.
         """
-        document = _read(os.fspath(path))
-        where = f"load {os.fspath(path)!r}"
+        shown = _file_name(path, "load")
+        document = _read(shown)
+        where = f"load {shown!r}"
         name = document["class"]
         target = Module._registry.get(name)
         if target is None or (cls is not Module and not issubclass(target, cls)):
@@ -266,6 +291,26 @@ class Module:
         except (TypeError, ValueError) as e:
             raise ModelFileError(f"{where}: the saved config cannot rebuild a {name}: {e}") from None
         return model._assign(document, where)  # the document already read: the file is read once
+
+    def _check_settings(self, saved, where: str) -> None:
+        """Refuse a file whose config differs from this model in what it computes. A file
+        saved from a model with a custom function has no config (None): only its shapes
+        and names can be compared."""
+        if saved is None:
+            return
+        if not isinstance(saved, dict):
+            raise ModelFileError(f"{where}: 'config' must be an object or null, got "
+                                 f"{type(saved).__name__}")
+        differ = [f"{key} {_shown_setting(saved[key])} in the file, {_shown_setting(mine)} in this model"
+                  for key, mine in self._settings().items()
+                  if key in saved and not _same_setting(key, saved[key], mine)]
+        if differ:
+            name = type(self).__name__
+            article = "an" if name[0] in "AEIOU" or name.isupper() and name[0] in "AEFHILMNORSX" else "a"
+            raise ModelFileError(f"{where}: the file holds {article} {name} that computes something "
+                                 f"else: {'; '.join(differ)}; build the model with the file's "
+                                 f"settings, or rebuild it from the file with "
+                                 f"nn.{name}.from_file(path)")
 
     def _check_shapes(self, document: dict, where: str) -> None:
         saved, own = document["shapes"], self.shapes()
@@ -330,6 +375,29 @@ def _checked_state(state, names: list[str], where: str) -> list[float]:
             raise ModelFileError(f"{where}: parameter {n} is {v!r}; parameters must be finite")
         values.append(v)
     return values
+
+
+def _file_name(path, doing: str) -> str:
+    """``path`` as a str (bytes decoded as the OS does), or a ModelFileError naming what it is."""
+    try:
+        return os.fsdecode(path)
+    except TypeError:
+        raise ModelFileError(f"{doing}: the path must be a file name (a str, bytes or os.PathLike), "
+                             f"got {type(path).__name__} {path!r:.40}") from None
+
+
+def _same_setting(key: str, saved: Any, mine: Any) -> bool:
+    """A saved setting equals this model's: no output activation is the linear one."""
+    if key == "output_activation":
+        saved, mine = saved or "linear", mine or "linear"
+    return type(saved) is type(mine) and saved == mine
+
+
+def _shown_setting(value: Any) -> str:
+    if callable(value):
+        return f"the function {getattr(value, '__name__', type(value).__name__)}"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _read(path: str) -> dict:
