@@ -204,11 +204,12 @@ def test_tooltips_spell_out_formulas_and_derivative_rules_in_explains_notation()
     assert dot.edge("e6_1")[2]["tooltip"] == "∂t1/∂x1 = x4 = 4"          # dot's rule: the partner's name
 
 
-def test_a_part_of_a_graph_names_what_it_leaves_out_with_generated_names():
+def test_a_part_of_a_graph_names_what_it_leaves_out_as_the_whole_graph_does():
     w, x, b, y = sigmoid_neuron()
     dot = Dot(ag.draw(y, start=b).source)
-    assert dot.nodes["o4"]["tooltip"] == "t2 = t1 + b = 0\\n1 operand(s) not drawn"
-    assert dot.edge("e5_0")[2]["tooltip"] == "∂y/∂t2 = y(1 - y) = 0.25"
+    assert dot.nodes["o4"]["tooltip"] == "w * x + b = 0\\n1 operand(s) not drawn"
+    assert dot.edge("e5_0")[2]["tooltip"] == "∂y/∂(w * x + b) = y(1 - y) = 0.25"
+    assert Dot(ag.draw(y).source).edge("e5_0")[2]["tooltip"] == dot.edge("e5_0")[2]["tooltip"]
 
 
 def test_colours_tell_inputs_parameters_constants_and_output_apart():

@@ -123,15 +123,14 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     """
     _check_value(root, "root")
     _check_options(rankdir, number_format, max_nodes, timeout, title, start, number_width)
-    index, outside = _select(root, start, max_nodes)
+    index, graph = _select(root, start, max_nodes)
     kinds = _kinds(index, root, parameters)
     if collapse:
         hidden = {node: i for node, i in index.items() if kinds[node] == "parameter" and node is not start}
         index = {node: i for node, i in index.items() if node not in hidden}
-        outside = {**outside, **hidden}
     paths = _clusters(index, cluster)
     marks = _Marks(index, highlight, highlight_edges, highlight_ops)
-    shown = _Shown(number_format, values, grads, names, number_width, {**outside, **index})
+    shown = _Shown(number_format, values, grads, names, number_width, graph)
 
     n_drawn = len(index) + sum(1 for node in index if node.parents)  # boxes and ops
     virtual = _virtual_nodes(index)

@@ -27,15 +27,16 @@ class _Shown:
     of the tooltips. Each text is made once per node."""
 
     def __init__(self, number_format: str, values, grads, names, number_width: int | None,
-                 named: dict[Value, int]):
+                 graph: dict[Value, int]):
         self.format = number_format
         self.values = _check_mapping(values, "values")
         self.grads = _check_mapping(grads, "grads")
         self.names = _check_names(names)
         self._data: dict[Value, str] = {}
         self._titles: dict[Value, str | None] = {}
-        titles = None if self.names is None else {node: self.title(node) for node in named}
-        self.notation = Notation(named, number_format, names=titles, max_operands=_SHOWN_OPERANDS)
+        titles = None if self.names is None else {node: self.title(node) for node in graph}
+        self.notation = Notation(graph, number_format, names=titles, max_operands=_SHOWN_OPERANDS,
+                                 walked=True)  # graph: positions in topological_order(root)
         # the room reserved, in points, so that a number of number_width characters (or "?") always fits
         self.number_room = self.edge_room = None
         if number_width is not None:

@@ -3,7 +3,7 @@
     >>> from autograd import Value
     >>> w, x = Value(0.5, label="W1[0,0]"), Value(2.0, label="x[0]")
     >>> y = w * x
-    >>> index, outside = _select(y, None, 100)
+    >>> index, graph = _select(y, None, 100)
     >>> sorted(_kinds(index, y, None).values()), _label_path("W1[0,0]")
     (['input', 'output', 'parameter'], ('layer 1, neuron 0',))
 """
@@ -45,8 +45,8 @@ _MCLIMIT = "0.1"
 
 
 def _select(root: Value, start: Value | None, max_nodes: int) -> tuple[dict[Value, int], dict[Value, int]]:
-    """The nodes to draw, and the operands of theirs not drawn (with ``start``), each with its
-    position in ``topological_order(root)``."""
+    """The nodes to draw and every node of the graph, each with its position in
+    ``topological_order(root)``: the drawing names its nodes as the whole graph's texts do."""
     if start is None:
         n_values, n_edges = _count_up_to(root, max_nodes)
         if n_values > max_nodes or n_edges > max_nodes:
@@ -54,7 +54,8 @@ def _select(root: Value, start: Value | None, max_nodes: int) -> tuple[dict[Valu
                 f"draw: the graph of {_describe(root)} has {_counted(n_values, max_nodes, n_edges)} values and "
                 f"{_counted(n_edges, max_nodes, n_values)} edges; draw() takes at most max_nodes={max_nodes} of "
                 f"each. Draw the part near the output with start=<a node>, or raise max_nodes")
-        return {node: i for i, node in enumerate(topological_order(root))}, {}
+        position = {node: i for i, node in enumerate(topological_order(root))}
+        return position, position
     on_path: dict[Value, int] = {}
     position: dict[Value, int] = {}
     for i, node in enumerate(topological_order(root)):
@@ -70,8 +71,7 @@ def _select(root: Value, start: Value | None, max_nodes: int) -> tuple[dict[Valu
                             f"{len(on_path)} values and {n_edges} edges; draw() takes at most "
                             f"max_nodes={max_nodes} of each. Choose a start nearer the output or "
                             f"raise max_nodes")
-    outside = {p: position[p] for node in on_path for p in node.parents if p not in on_path}
-    return on_path, outside
+    return on_path, position
 
 
 def _count_up_to(root: Value, limit: int) -> tuple[int, int]:

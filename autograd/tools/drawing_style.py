@@ -23,8 +23,8 @@ _MADE_UP_NAME = "#6b6b6b"  # an unlabelled node's generated name (a, t1), in ita
 _CLUSTER_FILL = ("#f6f6f6", "#ebebeb")  # outermost box, boxes inside it
 _EDGE_MARK = f' color="{_HIGHLIGHT}" fontcolor="{_HIGHLIGHT}" penwidth=2.5'
 _RING = 3  # points of red around a highlighted box; a plain box has as much blank margin instead
-_SHOWN_OPERANDS = 4  # operands of sum and dot written out in a tooltip; explain writes 6, which names
-# nodes alike: an op of 5 or more operands never fits Notation's 16-character expression names
+_SHOWN_OPERANDS = 4  # operands of sum and dot written out in a tooltip (explain writes 6; names do not
+# depend on it: an expression name is short, written in full)
 _TITLE_CHARS, _TIP_CHARS = 80, 2000  # a longer name is cut with "…" in its box, a longer tooltip too
 
 

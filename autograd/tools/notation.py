@@ -16,6 +16,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
+from ..backprop import topological_order
 from ..value import Value
 from .markup import latex_text
 
@@ -31,10 +32,15 @@ class Notation:
     short (``w * x``), otherwise ``t1``, ``t2``, ... in topological order. So no node is ever
     named by a bare number ("Chain rule at 2"). Label your nodes for the clearest explanations.
 
-    ``order`` holds the nodes in topological order, or maps each node to its position in
-    it: then only those nodes are named (a node whose operands are not among them gets a
-    ``t`` name), as ``draw(start=...)`` does for part of a graph. ``max_operands`` shortens
-    the operand list of an n-ary op (``sum``, ``dot``) in expressions to that many and "...".
+    ``order`` holds the nodes in topological order (any: a trace's computing order will do),
+    or maps each node to its position in it. The names are handed out in one order whatever
+    order is given, ``topological_order`` of the graph's output (the last node), so every
+    text and drawing of one graph names its nodes alike. Only the nodes given are named (a
+    node whose operands are not among them gets a ``t`` name). ``max_operands`` shortens
+    the operand list of an n-ary op (``sum``, ``dot``) in expressions to that many and "...";
+    it changes no name (an expression name is short, so it is written in full). ``walked=True``
+    says ``order`` is ``topological_order`` of its last node already, a mapping's keys too (it
+    saves a walk).
 
     >>> from autograd import Value, topological_order
     >>> w, x = Value(0.5, label="w"), Value(2.0, label="x")
@@ -54,16 +60,19 @@ class Notation:
 
     def __init__(self, order: Iterable[Value] | Mapping[Value, int], number_format: str = ".4g",
                  max_name: int = 16, *, names: Mapping[Value, str | None] | None = None,
-                 max_operands: int | None = None):
+                 max_operands: int | None = None, walked: bool = False):
         self.number_format = number_format
         self.max_operands = max_operands
         self.text: dict = {}
         self.latex: dict = {}
         self._composite: dict = {}  # node named by an expression -> its precedence (see _precedence)
         self._generated: dict = {}  # node -> "leaf" or "op": named a, b, ... or t1, t2, ...
-        numbered = (sorted(order.items(), key=lambda item: item[1]) if isinstance(order, Mapping)
-                    else zip(order, itertools.count()))
-        numbered = [(node, names.get(node) if names else None) for node, _ in numbered]
+        if walked:  # its keys, for a mapping, are in that order too
+            nodes = list(order)
+        else:
+            nodes = _canonical([node for node, _ in sorted(order.items(), key=lambda item: item[1])]
+                               if isinstance(order, Mapping) else list(order))
+        numbered = [(node, names.get(node) if names else None) for node in nodes]
         taken = {label or node.label for node, label in numbered} - {None, ""}
         letters, n_ops = _fresh_letters(taken), 0
         for node, label in numbered:
@@ -73,10 +82,10 @@ class Notation:
             elif not node.parents:
                 self.text[node] = self.latex[node] = next(letters)
                 self._generated[node] = "leaf"
-            elif (all(p in self.text and self._generated.get(p) != "op" for p in node.parents)
-                  and (max_operands is None or len(node.parents) <= max_operands)
-                  and len(expr := self.expression(node)) <= max_name):
-                self.text[node], self.latex[node] = expr, self.expression(node, latex=True)
+            elif (len(node.parents) <= max_name  # each operand takes a character at least
+                  and all(p in self.text and self._generated.get(p) != "op" for p in node.parents)
+                  and len(expr := self._expression(node, False, False, None)) <= max_name):
+                self.text[node], self.latex[node] = expr, self._expression(node, True, False, None)
                 self._composite[node] = 1 if node.op_def.arity is None and node.const \
                     else _precedence(node.op_def.text)
             else:
@@ -121,8 +130,11 @@ class Notation:
 
     def expression(self, node: Value, *, latex: bool = False, numbers: bool = False) -> str:
         """The op that made ``node`` over its operands: ``w * x`` (or with numbers, ``0.5 * 2``)."""
+        return self._expression(node, latex, numbers, self.max_operands)
+
+    def _expression(self, node: Value, latex: bool, numbers: bool, max_operands: int | None) -> str:
         op = node.op_def
-        text = self._fill(op.latex if latex else op.text, node, latex, numbers, shape=op.text)
+        text = self._fill(op.latex if latex else op.text, node, latex, numbers, op.text, max_operands)
         if op.arity is None and node.const:  # the folded constant of sum([x, y, 3])
             c = format(node.const + 0.0, "g")
             text += f" - {c[1:]}" if c.startswith("-") else f" + {c}"
@@ -138,7 +150,7 @@ class Notation:
                 return "1"
             partner = node.parents[i + n if i < n else i - n]
             return self.operand(partner, latex, numbers)
-        return self._fill(rules[min(i, len(rules) - 1)], node, latex, numbers)
+        return self._fill(rules[min(i, len(rules) - 1)], node, latex, numbers, "", self.max_operands)
 
     def partial(self, of: Value, wrt: Value, *, latex: bool = False) -> str:
         """``∂y/∂z`` (LaTeX ``\\frac{\\partial y}{\\partial z}``)."""
@@ -172,7 +184,8 @@ class Notation:
         text = self.number(x)
         return f"({text})" if text.startswith("-") else text
 
-    def _fill(self, template: str, node: Value, latex: bool, numbers: bool, shape: str = "") -> str:
+    def _fill(self, template: str, node: Value, latex: bool, numbers: bool, shape: str,
+              max_operands: int | None) -> str:
         """Fill a template of ``node``'s op. ``shape``, the op's text template, lets precedence
         drop needless parentheses: ``w * x + b``, not ``(w * x) + b``."""
         # only the operands the template shows are written: an n-ary node's rule is filled once
@@ -180,8 +193,8 @@ class Notation:
         count = len(node.parents)
         if "{args}" not in template:
             count = min(count, _positional_slots(template))
-        elif self.max_operands is not None:
-            count = min(count, max(self.max_operands, _positional_slots(template)))
+        elif max_operands is not None:
+            count = min(count, max(max_operands, _positional_slots(template)))
         operands, plain = [], []  # plain: as items of a list, which need no parentheses
         for i, p in enumerate(node.parents[:count]):
             text, wrapped = self._wrapped(p, latex, numbers)
@@ -199,9 +212,23 @@ class Notation:
             out = self._wrap_number(node.data)
         else:
             out = self.operand(node, latex) if node in self.text else "?"
-        if self.max_operands is not None and len(node.parents) > self.max_operands:
-            plain[self.max_operands:] = ["\\dots" if latex else "..."]
+        if max_operands is not None and len(node.parents) > max_operands:
+            plain[max_operands:] = ["\\dots" if latex else "..."]
         return template.format(*operands, c=const, out=out, args=", ".join(plain))
+
+
+def _canonical(nodes: list[Value]) -> list[Value]:
+    """``nodes`` in ``topological_order`` of the last of them (the output), which names them:
+    the same names whichever topological order a caller lists them in. Nodes the output does
+    not depend on keep their place after the others."""
+    if not nodes:
+        return nodes
+    given = set(nodes)
+    ordered = [node for node in topological_order(nodes[-1]) if node in given]
+    if len(ordered) < len(given):
+        placed = set(ordered)
+        ordered += [node for node in dict.fromkeys(nodes) if node not in placed]
+    return ordered
 
 
 _SLOT = re.compile(r"\{(\d+)\}")
