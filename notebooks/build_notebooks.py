@@ -3,17 +3,19 @@
     python notebooks/build_notebooks.py           # every notebook in this folder
     python notebooks/build_notebooks.py 03 04     # the notebooks whose names start so
 
-Each notebook runs in a fresh ``python3`` kernel, as CI's ``pytest --nbmake`` runs it, with
-``GLASSGRAD_SOLUTIONS=1``: every exercise blank ``___`` left unfilled is checked with its solution
-(:mod:`autograd.tools.lab`), so the saved outputs show every check run. Then:
+Each notebook runs in a fresh ``python3`` kernel as a learner first meets it: its exercise blanks
+``___`` stay unfilled, so each exercise's saved output is its "fill in the blank" message and no
+output gives a solution away. (The test run, ``pytest --nbmake``, runs each notebook with its blanks
+filled from its Solution blocks instead: ``notebooks/conftest.py``.) Then:
 
 * every widget output (the trace stepper, the progress bar of ``nn.fit``) gets a static
   fallback, ``text/html`` and ``text/plain`` made from the widget's saved state, so a viewer
   without a kernel (GitHub) shows the frame or the finished bar instead of nothing;
 * widget model ids are renumbered in order of appearance, and consecutive prints of a cell
   joined into one output, so a rebuild changes only what changed;
-* the outputs are checked for machine paths and memory addresses (the build fails on one),
-  and each notebook's run time is printed: it must stay under 60 s.
+* the outputs are checked for machine paths and memory addresses, and the notebook for anything
+  that gives a solution away (:func:`notebook_exercises.spoilers`): the build fails on one;
+  each notebook's run time is printed: it must stay under 60 s.
 
 Needs the ``dev`` extra (nbformat, nbclient, ipykernel, ipywidgets).
 """
@@ -22,13 +24,15 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from notebook_exercises import spoilers  # noqa: E402  (a module beside this script)
+from autograd.files import write_atomically  # noqa: E402
 TIME_LIMIT = 60.0  # seconds per notebook, on 2 cores
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -156,7 +160,6 @@ def build(path: Path) -> float:
             cell.outputs, cell.execution_count = [], None
         cell.metadata.pop("execution", None)
     nb.metadata.pop("widgets", None)
-    os.environ["GLASSGRAD_SOLUTIONS"] = "1"  # the kernel inherits it: blanks use the solutions
     start = time.perf_counter()
     NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=True,
                    record_timing=False, resources={"metadata": {"path": str(path.parent)}}).execute()
@@ -167,8 +170,17 @@ def build(path: Path) -> float:
     bad = problems(nb)
     if bad:
         raise SystemExit(f"{path.name}: outputs hold machine paths or addresses: {bad[:5]}")
-    nbformat.write(nb, path)
+    given_away = spoilers(nb)
+    if given_away:
+        raise SystemExit(f"{path.name}: gives solutions away: {given_away[:5]}")
+    write_atomically(path, nbformat.writes(nb).encode("utf-8"), _fail)
     return seconds
+
+
+def _fail(message: str) -> Exception:
+    from autograd.errors import FileWriteError
+
+    return FileWriteError(f"build_notebooks: {message}")
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,4 @@
-"""The notebooks' exercise checker: blanks, right/wrong with hints, solutions mode for CI."""
+"""The notebooks' exercise checker: blanks, right/wrong with hints, the notes' symbols."""
 
 import pickle
 
@@ -7,16 +7,6 @@ import pytest
 from autograd import Value
 from autograd.tools import lab
 from autograd.tools.lab import ___, Blank, BlankError, check_answer
-
-
-@pytest.fixture
-def no_solutions(monkeypatch):
-    monkeypatch.delenv(lab.SOLUTIONS_ENV, raising=False)
-
-
-@pytest.fixture
-def with_solutions(monkeypatch):
-    monkeypatch.setenv(lab.SOLUTIONS_ENV, "1")
 
 
 def course_sample(y_label: float):
@@ -36,29 +26,26 @@ def test_blank_is_one_falsy_sentinel_that_refuses_arithmetic():
     assert pickle.loads(pickle.dumps(___)) is ___
 
 
-def test_unfilled_blank_says_fill_in_and_never_uses_the_solution(no_solutions, capsys):
-    lab.solutions({"t-unfilled": 4.0})
-    check_answer("t-unfilled", ___, expected=4.0)
+def test_unfilled_blank_says_fill_in_and_is_returned(capsys):
+    assert check_answer("t-unfilled", ___, expected=4.0) is ___
     out = capsys.readouterr().out
-    assert "✎ t-unfilled: fill in the blank ___" in out and "✓" not in out
+    assert out == "✎ t-unfilled: fill in the blank ___ with your answer, then run the cell again\n"
 
 
-def test_solutions_mode_checks_the_registered_solution(with_solutions, capsys):
-    calls = []
-    lab.solutions({"t-lazy": lambda: calls.append(1) or 6.0})
-    assert calls == []                                   # called only when a blank needs it
-    check_answer("t-lazy", ___, expected=6.0)
-    assert calls == [1]
-    assert capsys.readouterr().out == "✓ t-lazy: 6 (expected 6)\n"
+def test_check_answer_returns_the_learners_value_right_or_wrong(capsys):
+    du_dx = check_answer("du/dx", 2.0, expected=2.0)
+    wrong = check_answer("dy/du", [5.0, 1], expected=[6.0, 1], hint="2u")
+    v = Value(3.0)
+    assert du_dx == 2.0 and wrong == [5.0, 1] and check_answer("v", v, expected=3.0) is v
+    assert capsys.readouterr().out.splitlines() == [
+        "✓ du/dx: 2 (expected 2)", "✗ dy/du: [5, 1], expected [6, 1]", "  hint: 2u", "✓ v: 3 (expected 3)"]
 
 
-def test_solutions_mode_keeps_a_filled_answer(with_solutions, capsys):
-    lab.solutions({"t-filled": 6.0})
-    check_answer("t-filled", 5.0, expected=6.0, hint="twice x")
-    assert capsys.readouterr().out == "✗ t-filled: 5, expected 6\n  hint: twice x\n"
+def test_lab_holds_no_solutions():
+    assert not hasattr(lab, "solutions") and not any("SOLUTION" in name.upper() for name in vars(lab))
 
 
-def test_right_and_wrong_numbers_lists_values_and_strings(no_solutions, capsys):
+def test_right_and_wrong_numbers_lists_values_and_strings(capsys):
     check_answer("close", 1.0005, expected=1.0, tol=1e-3)
     check_answer("list", [1, 2.0000001], expected=[1.0, 2.0])
     check_answer("short list", [1.0], expected=[1.0, 2.0], hint="two numbers")
@@ -79,20 +66,18 @@ def test_bad_tolerance_is_refused_naming_it(bad):
 def test_bad_names_are_refused():
     with pytest.raises(TypeError, match="name must be a non-empty string"):
         check_answer("", 1.0, expected=1.0)
-    with pytest.raises(TypeError, match="exercise names must be non-empty strings"):
-        lab.solutions({3: "x"})
-    with pytest.raises(TypeError, match="want a dict"):
-        lab.solutions(["a"])
+    with pytest.raises(TypeError, match="name must be a non-empty string"):
+        lab.check_formula("", "x", {"one": Value(1.0, label="x")}, "x")
 
 
-def test_formula_checked_on_both_samples(no_solutions, capsys):
+def test_formula_checked_on_both_samples(capsys):
     roots = {"y = 0": course_sample(0.0), "y = 1": course_sample(1.0)}
     lab.check_formula("step 2", "h * (yhat - y)", roots, "w")
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 2 and all(line.startswith("✓ step 2 (y = ") for line in out)
 
 
-def test_a_formula_right_for_one_label_only_is_caught(no_solutions, capsys):
+def test_a_formula_right_for_one_label_only_is_caught(capsys):
     # h * yhat is the gradient only when y = 0: the y = 1 sample catches it (and check_formula,
     # which also tries each graph with its 0/1 label flipped, catches it on the y = 0 sample too)
     roots = {"y = 0": course_sample(0.0), "y = 1": course_sample(1.0)}
@@ -105,7 +90,7 @@ def test_a_formula_right_for_one_label_only_is_caught(no_solutions, capsys):
     assert out[2] == "  hint: where is y?"
 
 
-def test_formula_over_indices(no_solutions, capsys):
+def test_formula_over_indices(capsys):
     x = [Value(float(k + 1), label=f"x[{k}]") for k in range(3)]
     s = x[0] * x[0] + x[1] * x[1] + x[2] * x[2]; s.label = "s"
     lab.check_formula("ds/dx", "2 * x[{j}]", {"one": s}, "x[{j}]", over={"j": range(3)})
@@ -113,7 +98,7 @@ def test_formula_over_indices(no_solutions, capsys):
     assert out == [f"✓ ds/dx j={k} (one): 2 * x[{k}] = {2 * (k + 1)}, engine {2 * (k + 1)}" for k in range(3)]
 
 
-def test_formula_that_does_not_parse_or_is_not_a_string(no_solutions, capsys):
+def test_formula_that_does_not_parse_or_is_not_a_string(capsys):
     s = Value(2.0, label="a") * 3
     lab.check_formula("f", "a *", {"one": s}, "a")
     lab.check_formula("f", 6.0, {"one": s}, "a")
@@ -122,12 +107,26 @@ def test_formula_that_does_not_parse_or_is_not_a_string(no_solutions, capsys):
     assert "the answer must be a formula in quotes" in out
 
 
-def test_formula_blank_in_both_modes(monkeypatch, capsys):
+def test_formula_blank_says_fill_in(capsys):
     s = Value(2.0, label="a") * 3; s.label = "s"
-    lab.solutions({"t-formula": "3"})
-    monkeypatch.delenv(lab.SOLUTIONS_ENV, raising=False)
-    lab.check_formula("t-formula", ___, {"one": s}, "a")
-    monkeypatch.setenv(lab.SOLUTIONS_ENV, "1")
-    lab.check_formula("t-formula", ___, {"one": s}, "a")
+    assert lab.check_formula("t-formula", ___, {"one": s}, "a") is None
+    assert capsys.readouterr().out.startswith("✎ t-formula: fill in the blank")
+
+
+def test_formula_in_the_notes_symbols(capsys):
+    roots = {"y = 0": course_sample(0.0), "y = 1": course_sample(1.0)}
+    lab.check_formula("step 1", "(ŷ - y) / (ŷ * (1 - ŷ))", roots, "ŷ")    # ŷ: the node labelled yhat
+    lab.check_formula("step 2", "h * (σ(h * w) - y)", roots, "w")
+    lab.check_formula("wrong", "ŷ", roots, "yhat")
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("✎ t-formula: fill in the blank") and out[1].startswith("✓ t-formula (one)")
+    assert [line[:13] for line in out[:4]] == ["✓ step 1 (y ="] * 2 + ["✓ step 2 (y ="] * 2
+    assert out[4].startswith("✗ wrong (y = 0): ŷ = 0.559714, engine 2.27")
+
+
+def test_formula_with_yhat_on_a_graph_labelled_in_the_notes_symbol(capsys):
+    x = Value(0.5, label="x")
+    s = x.sigmoid(); s.label = "ŷ"
+    loss = s * s; loss.label = "L"
+    lab.check_formula("d", "2 * yhat", {"one": loss}, "yhat")
+    lab.check_formula("d", "2 * ŷ", {"one": loss}, "ŷ")
+    assert [line[0] for line in capsys.readouterr().out.splitlines()] == ["✓", "✓"]

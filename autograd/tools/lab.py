@@ -4,21 +4,25 @@ An exercise cell holds a blank, ``___``, where the learner's answer goes, and a 
 
     from autograd.tools.lab import ___, check_answer
     slope = ___                      # the learner writes (f(2 + h) - f(2)) / h here
-    check_answer("slope", slope, expected=4.0, tol=1e-3, hint="rise over run")
+    slope = check_answer("slope", slope, expected=4.0, tol=1e-3, hint="rise over run")
 
 * A blank left unfilled prints ``fill in the blank`` (no exception, the notebook goes on).
 * A right answer prints ``✓``; a wrong one ``✗``, both numbers, and the hint.
-* The checks print and return ``None``, so a notebook cell shows only the verdict.
+* :func:`check_answer` returns the learner's answer as given (so ``x = check_answer("x", x, ...)``
+  keeps it); :func:`check_formula` prints one line per sample and returns ``None``.
 
-**Solutions, for CI.** A notebook registers its solutions once, in a cell near the top, with
-:func:`solutions`. With the environment variable ``GLASSGRAD_SOLUTIONS=1`` (the test run sets it) a
-check that receives an unfilled blank checks the registered solution instead, so every check in
-every notebook really runs. Without it, the solutions are never used: a learner sees only their own
-answers judged. A solution is a value (a number, a formula string) or a function of no arguments
-returning one, called only when needed (so it may use names the notebook defines later).
+**Solutions.** This module never holds a solution: each one is written once, in the collapsed
+*Solution* block under its exercise. The test run fills every blank from that block before it
+executes the notebook (``notebooks/notebook_exercises.py``), so every check runs against its
+solution, while a notebook as shipped shows only the learner's blanks.
+
+Formulas are read as the course notes write them: ``ŷ`` is the node labelled ``yhat``, ``σ(z)``
+is ``sigmoid(z)``, ``ln(x)`` is ``log(x)`` (the full list: :data:`autograd.tools.expression.ALIASES`
+and :data:`~autograd.tools.expression.NAME_ALIASES`).
 
 >>> check_answer("two plus two", 4, expected=4)
 ✓ two plus two: 4 (expected 4)
+4
 >>> bool(___)
 False
 """
@@ -26,18 +30,15 @@ False
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..errors import GlassgradError
 from ..value import Value
 
-__all__ = ["Blank", "___", "BlankError", "solutions", "solutions_on", "check_answer",
-           "check_formula", "SOLUTIONS_ENV"]
+__all__ = ["Blank", "___", "BlankError", "check_answer", "check_formula", "verdicts"]
 
-SOLUTIONS_ENV = "GLASSGRAD_SOLUTIONS"
-_SOLUTIONS: dict[str, Any] = {}
+_VERDICTS: list[tuple[str, str]] = []
 
 
 class BlankError(GlassgradError, TypeError):
@@ -83,33 +84,25 @@ class Blank:
 ___ = Blank()
 
 
-def solutions_on() -> bool:
-    """True when ``GLASSGRAD_SOLUTIONS=1``: checks given a blank use the registered solutions."""
-    return os.environ.get(SOLUTIONS_ENV, "") == "1"
+def verdicts() -> list[tuple[str, str]]:
+    """Every check run so far in this Python process, in order, as ``(name, verdict)`` with
+    verdict ``"right"``, ``"wrong"`` or ``"blank"`` (the test run asserts they are all right).
 
-
-def solutions(answers: Mapping[str, Any]) -> None:
-    """Register the solutions of a notebook's exercises, by exercise name (see the module doc).
-
-    >>> solutions({"two plus two": 4})
+    >>> check_answer("one", 1, expected=1); verdicts()[-1]
+    ✓ one: 1 (expected 1)
+    1
+    ('one', 'right')
     """
-    if not isinstance(answers, Mapping):
-        raise TypeError(f"lab.solutions: want a dict of exercise name -> solution, got {type(answers).__name__}")
-    for name in answers:
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"lab.solutions: exercise names must be non-empty strings, got {name!r}")
-    _SOLUTIONS.update(answers)
+    return list(_VERDICTS)
 
 
-def _fill(name: str, got: Any) -> tuple[Any, bool]:
-    """``(answer, filled)``: the learner's answer, or in solutions mode the registered solution."""
-    if not isinstance(got, Blank):
-        return got, True
-    if solutions_on() and name in _SOLUTIONS:
-        solution = _SOLUTIONS[name]
-        return (solution() if callable(solution) else solution), True
-    print(f"✎ {name}: fill in the blank ___ with your answer, then run the cell again")
-    return got, False
+def _filled(name: str, got: Any) -> bool:
+    """False, after saying so, when ``got`` is the blank still unfilled."""
+    if isinstance(got, Blank):
+        _VERDICTS.append((name, "blank"))
+        print(f"✎ {name}: fill in the blank ___ with your answer, then run the cell again")
+        return False
+    return True
 
 
 def _close(got: Any, expected: Any, tol: float) -> bool:
@@ -137,30 +130,34 @@ def _show(x: Any) -> str:
     return repr(x) if isinstance(x, str) else str(x)
 
 
-def check_answer(name: str, got: Any, expected: Any, tol: float = 1e-6, hint: str = "") -> None:
-    """Compare an answer with the expected one and print ``✓`` or ``✗`` (with ``hint`` when wrong).
+def check_answer(name: str, got: Any, expected: Any, tol: float = 1e-6, hint: str = "") -> Any:
+    """Compare an answer with the expected one, print ``✓`` or ``✗`` (with ``hint`` when wrong),
+    and return the answer ``got`` unchanged (the blank itself while it is unfilled).
 
     Numbers (or Values) match within ``tol``, absolute or relative; lists and tuples element by
-    element; anything else by ``==``. A blank left unfilled prints ``fill in the blank``; in
-    solutions mode the registered solution is checked in its place.
+    element; anything else by ``==``. A blank left unfilled prints ``fill in the blank``.
 
-    >>> check_answer("slope of x*x at 3", 5.9, expected=6.0, tol=1e-3, hint="2x")
+    >>> slope = check_answer("slope of x*x at 3", 5.9, expected=6.0, tol=1e-3, hint="2x")
     ✗ slope of x*x at 3: 5.9, expected 6
       hint: 2x
+    >>> slope
+    5.9
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"check_answer: name must be a non-empty string, got {name!r}")
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
         raise ValueError(f"check_answer: tol must be a number >= 0, got {tol!r}")
-    got, filled = _fill(name, got)
-    if not filled:
-        return
-    if _close(got, expected, tol):
+    if not _filled(name, got):
+        return got
+    right = _close(got, expected, tol)
+    _VERDICTS.append((name, "right" if right else "wrong"))
+    if right:
         print(f"✓ {name}: {_show(got)} (expected {_show(expected)})")
     else:
         print(f"✗ {name}: {_show(got)}, expected {_show(expected)}")
         if hint:
             print(f"  hint: {hint}")
+    return got
 
 
 def _expand(template: str, index: Mapping[str, int]) -> str:
@@ -175,23 +172,26 @@ def check_formula(name: str, formula: Any, roots: Mapping[str, Value], wrt: str,
     y = 0 and one with y = 1), with :func:`autograd.check_formula`; print one line per graph.
 
     ``over`` repeats the check for indices: with ``over={"j": range(3)}``, ``{j}`` in ``wrt`` and
-    in the formula stands for 0, 1 and 2 (``"h[{j}] * (yhat - y)"``).
+    in the formula stands for 0, 1 and 2 (``"h[{j}] * (yhat - y)"``). Names may be written as the
+    notes write them: ``ŷ`` is the node labelled ``yhat`` (see the module doc).
 
     >>> from autograd import Value
     >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
     >>> check_formula("dy/dx", "2 * x", {"x = 3": y}, "x")
     ✓ dy/dx (x = 3): 2 * x = 6, engine 6
     """
+    from ..backprop import topological_order
     from .checking import check_formula as engine_check
+    from .expression import Name, parse, resolve_names
 
     if not isinstance(name, str) or not name:
         raise TypeError(f"lab.check_formula: name must be a non-empty string, got {name!r}")
     if not isinstance(roots, Mapping) or not roots:
         raise TypeError(f"lab.check_formula: roots must be a non-empty dict of name -> Value, got {roots!r}")
-    formula, filled = _fill(name, formula)
-    if not filled:
+    if not _filled(name, formula):
         return
     if not isinstance(formula, str):
+        _VERDICTS.append((name, "wrong"))
         print(f"✗ {name}: the answer must be a formula in quotes, a string like \"yhat - y\"; "
               f"got {type(formula).__name__} {formula!r}")
         return
@@ -204,7 +204,10 @@ def check_formula(name: str, formula: Any, roots: Mapping[str, Value], wrt: str,
             written, target = _expand(formula, ix), _expand(wrt, ix)
             head = " ".join([name, *(f"{k}={v}" for k, v in ix.items()), f"({sample})"])
             try:
-                result = engine_check(root, target, written, raise_on_mismatch=False)
+                labels = {node.label for node in topological_order(root) if node.label}
+                formula_tree = resolve_names(parse(written), labels)
+                target = resolve_names(Name(target), labels).name if target not in labels else target
+                result = engine_check(root, target, formula_tree, raise_on_mismatch=False)
             except GlassgradError as error:
                 print(f"✗ {head}: cannot use the formula {written!r}: {error}")
                 wrong += 1
@@ -218,5 +221,6 @@ def check_formula(name: str, formula: Any, roots: Mapping[str, Value], wrt: str,
                 line += (f"; but at {elsewhere.name}: {written} = {elsewhere.formula_value:.6g}, "
                          f"engine {elsewhere.engine_value:.6g}")
             print(line)
+    _VERDICTS.append((name, "wrong" if wrong else "right"))
     if wrong and hint:
         print(f"  hint: {hint}")
