@@ -111,12 +111,20 @@ class LectureValue:
         return out
 
     def backward(self):
+        if self.bug == "breadth_first":  # each node once, but no topological order
+            self.grad, queue, seen = 1.0, [self], {self}
+            for v in queue:
+                v._backward()
+                fresh = [c for c in v._prev if c not in seen]
+                seen.update(fresh)
+                queue.extend(fresh)
+            return
         topo, seen, stack = [], set(), [(self, False)]
         while stack:  # iterative, as check_engine's own walk
             v, done = stack.pop()
             if done:
                 topo.append(v)
-            elif v not in seen:
+            elif v not in seen or self.bug == "no_visited":  # no_visited: a node once per path
                 seen.add(v)
                 stack.append((v, True))
                 stack.extend((c, False) for c in v._prev)

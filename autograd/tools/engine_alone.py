@@ -282,7 +282,7 @@ def slip(check: AloneCheck, p: int) -> str:
 def simulate(ops_of, mine: list[Value], visits, runs: int = 1) -> list[float]:
     """The grads a backward with right ops gives when it runs the nodes' backward in ``visits``
     order, ``runs`` times without zeroing grads (the root's grad set to 1 each time)."""
-    grads = [0.0] * len(mine)
+    grads, visits = [0.0] * len(mine), list(visits)
     for _ in range(runs):
         grads[-1] = 1.0
         for k in visits:

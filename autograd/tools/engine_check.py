@@ -141,12 +141,13 @@ def _run_alone(order, ops_of, mine, first_users, atol, rtol) -> dict[int, AloneC
         if op is None or k in by_node:
             continue
         data = tuple(mine[i].data for i in operands)
-        key = (type(order[operands[0]]), order[k]._op, data, const)
+        key = (type(order[operands[0]]), order[k]._op,
+               tuple(sorted(data)) if op.name in _COMMUTATIVE else data, const)
         if key not in done:
             if len(done) >= ALONE_LIMIT:
                 continue
             names = tuple(mine[i].label for i in operands)
-            done[key] = run_one(key[0], order[k]._op, op, data, const, names, atol, rtol)
+            done[key] = run_one(type(order[operands[0]]), order[k]._op, op, data, const, names, atol, rtol)
         by_node[k] = done[key]
     return by_node
 
