@@ -121,7 +121,7 @@ def test_micrograd_itself_ok_and_every_op_run_alone(build):
     ran = {c.op for c in report.alone if not c.skipped}
     assert ran == {n._op for n in nodes_of(root) if n._prev}
     assert all(c.ok for c in report.alone)
-    assert "WRONG" not in report.alone_summary() and "+ ok" in report.alone_summary()
+    assert "WRONG" not in report.alone_summary() and "+ ok at " in report.alone_summary()
 
 
 @pytest.mark.parametrize("build", [sanity, more_ops, power, exp_shared, tanh_shared, lecture_neuron_exp])
@@ -394,7 +394,8 @@ def test_op_that_is_no_string():
 def test_text_markdown_and_html_show_the_verdict_the_hint_and_the_ops_alone():
     _, report = checked("assign", sanity)
     text = str(report)
-    assert "hint: " in text and "each op run alone (points): " in text and "+ WRONG (" in text
+    assert "hint: " in text and "each op run alone on fresh operands: " in text
+    assert "+ WRONG at 5 of 5 points" in text and "ReLU ok at 2 points" in text
     markdown = report._repr_markdown_()
     assert "each op run alone" in markdown and "WRONG" in markdown
     page = report._repr_html_()

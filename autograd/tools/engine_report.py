@@ -75,13 +75,14 @@ class EngineCheck:
         for op, checks in by_op.items():
             ran = [c for c in checks if not c.skipped]
             wrong = sum(1 for c in ran if not c.ok)
+            points = f"{len(ran)} point{'s' if len(ran) != 1 else ''}"
             if not ran:
                 parts.append(f"{op} not run ({checks[0].skipped})")
             elif wrong:
-                parts.append(f"{op} WRONG ({wrong} of {len(ran)})")
+                parts.append(f"{op} WRONG at {wrong} of {points}")
             else:
-                parts.append(f"{op} ok ({len(ran)})")
-        return "each op run alone (points): " + ", ".join(parts) if parts else ""
+                parts.append(f"{op} ok at {points}")
+        return "each op run alone on fresh operands: " + ", ".join(parts) if parts else ""
 
     def _table(self) -> list[list[str]]:
         return [[r.node, r.op or "leaf", f"{r.theirs:.8g}", f"{r.expected:.8g}",
@@ -128,8 +129,12 @@ class EngineCheck:
                    "<th>your grad</th><th>expected</th><th></th></tr>")
         for row in self._table()[:200]:
             shade = " style='background:#ffebe9'" if row[-1] == "WRONG" else ""
-            out.append(f"<tr{shade}>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
+            out.append(f"<tr{shade}>" + "".join(f"<td{_RIGHT if i in (2, 3) else ''}>{html.escape(c)}</td>"
+                                                for i, c in enumerate(row)) + "</tr>")
         return "".join(out) + "</table></div>"
+
+
+_RIGHT = " style='text-align:right'"  # the numbers, aligned on their last digit
 
 
 def _code(text: str) -> str:
