@@ -25,6 +25,17 @@ code gives the same numbers bit for bit. Names in them (``fsum``, ``exp``, ``log
 helpers. Where a template depends on the operand count or the constant (``dot``, ``pow_c``),
 the field is a function ``(n_operands, c) -> template(s)``.
 
+``array_code`` and ``array_local_code`` are the same rules once more, for
+:func:`autograd.compile_arrays`, where a name holds one number per sample (a NumPy array) and
+the one-sample code runs on a whole batch at once. Left empty, ``code`` and ``local_code`` are
+used as they are: arithmetic works on arrays unchanged, and the names ``exp``, ``log``,
+``tanh``, ``fabs``, ``pow``, ``sigmoid``, ``bce_logits`` (and math's other names) are NumPy's
+or this module's functions there. An op needs its own array template only where its code
+branches on a value: ``x if x > 0.0 else 0.0`` becomes ``maximum(x, 0.0)``, with the same
+conventions at the kink (ReLU'(0) = 0, abs'(0) = 0, step's 1/-1, clamped_log's floor).
+``fsum`` becomes ``add_all``: the terms added left to right, one rounding each (not exactly
+once, as ``fsum``), so array results equal the float ones to rounding, not bit for bit.
+
 Calling convention (:meth:`Op.forward_at`, :meth:`Op.local_at`, :meth:`Op.sympy_at`): a rule
 takes the operands one by one, then the folded constant if the op has one
 (``takes_constant``); an n-ary op (``arity=None``) takes the operand list and its constant.
@@ -96,6 +107,9 @@ class Op:
     code: str | Callable = ""  # the value: "{0} * {1}"; or a function (n_operands, c) -> template
     local_code: tuple[str, ...] | Callable = ()  # each local derivative: ("{1}", "{0}"); or (n, c) -> tuple
     hides_inf: bool = False  # its value can be finite for an inf or nan operand (relu(-inf) = 0)
+    # -- the rules over NumPy arrays (autograd.compile_arrays); empty: code / local_code as they are
+    array_code: str | Callable = ""  # "maximum({0}, 0.0)"; or a function (n_operands, c) -> template
+    array_local_code: tuple[str, ...] | Callable = ()  # ("({0} > 0.0)",); or (n, c) -> tuple
 
     def __post_init__(self):
         if not self.latex:
@@ -229,6 +243,24 @@ def _pow_c_local_code(n: int, c: float) -> tuple[str, ...]:
     return ("0.0",) if c == 0.0 else ("{c} * {0} ** ({c} - 1.0)",)  # c = 1 gives 1.0 * x ** 0.0 = 1.0
 
 
+# Over arrays (autograd.compile_arrays): a left-to-right sum of arrays, and no "+ 0.0" pass over
+# every sample when there is no constant; pow(...) where Python's ** could give a complex number.
+
+def _plus_c(c) -> str:
+    return " + {c}" if c else ""
+
+
+def _dot_array_code(n: int, c) -> str:
+    """add_all([w0 * x0, w1 * x1, ...]) [+ bias] [+ c]: the products added left to right."""
+    k = n // 2
+    products = ", ".join(f"{{{i}}} * {{{k + i}}}" for i in range(k))
+    return f"add_all([{products}])" + (f" + {{{n - 1}}}" if n % 2 else "") + _plus_c(c)
+
+
+def _pow_c_array_local_code(n: int, c: float) -> tuple[str, ...]:
+    return ("0.0",) if c == 0.0 else ("{c} * pow({0}, {c} - 1.0)",)
+
+
 def _dot_sympy(sp, xs, c):
     n = len(xs) // 2
     return sp.Add(*(w * x for w, x in zip(xs[:n], xs[n:2 * n])), *xs[2 * n:]) + c
@@ -277,7 +309,8 @@ pow = Op(name="pow", arity=2,  # noqa: A001 - the op's name
          rule_latex=("{1} {{{0}}}^{{{1} - 1}}", "{{{0}}}^{{{1}}} \\ln {0}"),
          sympy=lambda sp, a, b: a ** b,
          domain="a ** b with b a Value needs a base a > 0 (d/db = a**b * log(a))",
-         code="pow({0}, {1})", local_code=("{1} * {0} ** ({1} - 1.0)", "{out} * log({0})"), hides_inf=True)
+         code="pow({0}, {1})", local_code=("{1} * {0} ** ({1} - 1.0)", "{out} * log({0})"), hides_inf=True,
+         array_local_code=("{1} * pow({0}, {1} - 1.0)", "{out} * log({0})"))
 
 # A Value and a plain number c, folded into the node.
 
@@ -335,7 +368,8 @@ pow_c = Op(name="pow_c", arity=1, takes_constant=True,
            sympy=lambda sp, x, c: x ** c,
            domain="x ** c needs x > 0 when c is not an integer, and x != 0 when c < 1 "
                   "(a complex result, a division by zero or an infinite derivative)",
-           code="pow({0}, {c})", local_code=_pow_c_local_code, hides_inf=True)
+           code="pow({0}, {c})", local_code=_pow_c_local_code, hides_inf=True,
+           array_local_code=_pow_c_array_local_code)
 
 rpow_c = Op(name="rpow_c", arity=1, takes_constant=True, constant_first=True,
             forward=lambda x, c: math.pow(c, x),
@@ -399,7 +433,9 @@ clamped_log = Op(name="clamped_log", arity=1,
                  kinks=(LOG_FLOOR,), kink_note="below e^-100 it is log(x + e^-100), so log(0) is about -100 "
                                               "(as PyTorch's BCELoss clamps it)",
                  code="log({0} if {0} >= 3.720075976020836e-44 else {0} + 3.720075976020836e-44)",
-                 local_code=("1.0 / ({0} if {0} >= 3.720075976020836e-44 else {0} + 3.720075976020836e-44)",))
+                 local_code=("1.0 / ({0} if {0} >= 3.720075976020836e-44 else {0} + 3.720075976020836e-44)",),
+                 array_code="log(where({0} >= 3.720075976020836e-44, {0}, {0} + 3.720075976020836e-44))",
+                 array_local_code=("1.0 / where({0} >= 3.720075976020836e-44, {0}, {0} + 3.720075976020836e-44)",))
 
 sigmoid = Op(name="sigmoid", arity=1,
              forward=sigmoid_float,
@@ -426,7 +462,8 @@ relu = Op(name="relu", arity=1,
           sympy=lambda sp, x: sp.Piecewise((x, x > 0), (0, True)),
           kinks=(0.0,), kink_note="ReLU'(0) = 0 (as in PyTorch)",
           blocks=lambda x: x <= 0.0, blocks_note="ReLU is off (input {x:g} <= 0): it passes no gradient",
-          code="{0} if {0} > 0.0 else 0.0", local_code=("(1.0 if {0} > 0.0 else 0.0)",), hides_inf=True)
+          code="{0} if {0} > 0.0 else 0.0", local_code=("(1.0 if {0} > 0.0 else 0.0)",), hides_inf=True,
+          array_code="maximum({0}, 0.0)", array_local_code=("({0} > 0.0)",))  # True is 1, False 0
 
 abs = Op(name="abs", arity=1,  # noqa: A001 - the op's name
          forward=math.fabs,
@@ -435,7 +472,8 @@ abs = Op(name="abs", arity=1,  # noqa: A001 - the op's name
          rule_text=("sign({0})",), rule_latex=("\\operatorname{{sign}}({0})",),
          sympy=lambda sp, x: sp.Abs(x),
          kinks=(0.0,), kink_note="abs'(0) = 0 (as in PyTorch)",
-         code="fabs({0})", local_code=("(1.0 if {0} > 0.0 else -1.0 if {0} < 0.0 else 0.0)",))
+         code="fabs({0})", local_code=("(1.0 if {0} > 0.0 else -1.0 if {0} < 0.0 else 0.0)",),
+         array_local_code=("sign({0})",))
 
 step = Op(name="step", arity=1,
           forward=lambda x: 1.0 if x > 0.0 else -1.0,
@@ -445,7 +483,8 @@ step = Op(name="step", arity=1,
           kinks=(0.0,), kink_note="step(x) = 1 if x > 0 else -1; its derivative is 0 everywhere "
                                   "(undefined at 0, where the engine also uses 0)",
           blocks=lambda x: True, blocks_note="step has derivative 0 everywhere: no gradient flows through it",
-          code="1.0 if {0} > 0.0 else -1.0", local_code=("0.0",), hides_inf=True)
+          code="1.0 if {0} > 0.0 else -1.0", local_code=("0.0",), hides_inf=True,
+          array_code="where({0} > 0.0, 1.0, -1.0)")
 
 # Any number of Values (and a folded constant c, 0 when there is none).
 
@@ -454,7 +493,8 @@ sum = Op(name="sum", arity=None,  # noqa: A001 - the op's name
          local=lambda xs, c, out: (1.0,) * len(xs),
          symbol="Σ", text="sum({args})", latex="\\sum_i {args}", rule_text=("1",),
          sympy=lambda sp, xs, c: sp.Add(*xs) + c,
-         code="fsum([{args}]) + {c}", local_code=lambda n, c: ("1.0",) * n)
+         code="fsum([{args}]) + {c}", local_code=lambda n, c: ("1.0",) * n,
+         array_code=lambda n, c: "add_all([{args}])" + _plus_c(c))
 
 dot = Op(name="dot", arity=None, local_is_partner=True,
          forward=_dot_forward,
@@ -462,7 +502,7 @@ dot = Op(name="dot", arity=None, local_is_partner=True,
          symbol="dot", text="dot({args})", latex="\\sum_i w_i x_i",
          rule_text=("x_i for w_i, w_i for x_i, 1 for the bias",), rule_latex=("x_i,\\ w_i,\\ 1",),
          sympy=_dot_sympy,
-         code=_dot_code, local_code=_dot_local_code)
+         code=_dot_code, local_code=_dot_local_code, array_code=_dot_array_code)
 
 
 OPS: dict[str, Op] = {op.name: op for op in (
