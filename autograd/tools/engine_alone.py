@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import OperandError
 from ..ops import Op, _num
@@ -103,14 +103,10 @@ def run_one(cls: type, code: str, op: Op, data: tuple[float, ...], const: float 
         else:
             theirs = _whole_backward(out, fresh)
     except _CannotRun as e:
-        return _replace(base, skipped=str(e))
+        return replace(base, skipped=str(e))
     except Exception as e:  # their code: say what it raised, run alone, and go on with the graph check
-        return _replace(base, skipped=f"running it alone raised {type(e).__name__}: {str(e)[:80]}")
-    return _replace(base, theirs=tuple(theirs), keeps=keeps)
-
-
-def _replace(check: AloneCheck, **changes) -> AloneCheck:
-    return AloneCheck(**{**check.__dict__, **changes})
+        return replace(base, skipped=f"running it alone raised {type(e).__name__}: {str(e)[:80]}")
+    return replace(base, theirs=tuple(theirs), keeps=keeps)
 
 
 def _apply_theirs(code: str, fresh: list, const):
