@@ -123,7 +123,7 @@ def test_a_trace_shows_its_current_frame_in_a_notebook():
 def test_the_widget_moves_the_frame_with_the_slider_and_the_buttons():
     t = trace(neuron())
     box = t.widget()
-    prev, slider, nxt = box.children[0].children
+    prev, slider, nxt, whole = box.children[0].children
     shown = box.children[1]
     assert "step 1 of 9" in shown.value and (slider.min, slider.max, slider.value) == (1, 9, 1)  # from 1
     slider.value = 6
@@ -137,20 +137,21 @@ def test_the_widget_moves_the_frame_with_the_slider_and_the_buttons():
 def test_the_widget_quiz_asks_before_it_shows_and_keeps_score():
     t = trace(neuron())
     box = t.widget(quiz=True)
-    (prev, slider, nxt), shown, (answer, check, verdict, score) = box.children[0].children, box.children[1], \
-        box.children[2].children
+    (prev, slider, nxt, whole), shown, (answer, check, verdict, score) = box.children[0].children, \
+        box.children[1], box.children[2].children
     first = t.forward_steps + 2                              # the first backward step, as people count
     slider.value = first
     assert "predict" in shown.value and "0.25 · 1" not in shown.value and "grad 0.25" not in shown.value
     assert "so ∂y/∂z" not in shown.value                      # the answer is kept back
     answer.value = 0.25
     check.click()
-    assert "right!" in verdict.value and score.value == "Score 1 / 1" and "so ∂y/∂z = 0.25" in shown.value
+    assert "right!" in verdict.value and score.value == "Score 1 / 1"
+    assert "∂y/∂z = ∂y/∂y · ∂sigmoid(z)/∂z = ∂y/∂y · y(1 - y) = 1 · 0.5(1 - 0.5) = 0.25" in shown.value
     nxt.click()
     answer.value = 0.3
     check.click()
     assert "not quite: it is 0.25" in verdict.value and score.value == "Score 1 / 2"
-    assert "so ∂y/∂(w * x) = 0.25" in shown.value             # the explanation after the miss
+    assert "∂y/∂(w * x) = ∂y/∂z · ∂z/∂(w * x) = ∂y/∂z · 1 = 0.25 · 1 = 0.25" in shown.value   # after the miss
     slider.value = 1
     assert "predict" not in shown.value and check.disabled    # forward steps ask nothing
 
@@ -174,3 +175,69 @@ def test_the_page_shows_the_diagnostics_of_a_step():
     h = Value(-2.0, label="h")
     page = trace(h.relu() * 3).to_html()
     assert '<p class="note">&#9888; ReLU is off (input -2 &lt;= 0): it passes no gradient</p>' in page
+
+
+def test_to_html_into_a_missing_folder_is_a_file_write_error_naming_the_path(tmp_path):
+    target = tmp_path / "no such folder" / "steps.html"
+    with pytest.raises(ag.FileWriteError, match=r"Trace.to_html: cannot write '.*no such folder/steps.html': "
+                                                r"the folder '.*no such folder' does not exist"):
+        trace(neuron()).to_html(target)
+    assert not target.parent.exists()
+
+
+def test_a_failed_to_html_keeps_the_old_page_and_leaves_no_temp_file(tmp_path):
+    path = tmp_path / "steps.html"
+    path.write_text("the old page", encoding="utf-8")
+    path.chmod(0o444)                                          # read-only: "do not overwrite"
+    with pytest.raises(ag.FileWriteError, match=r"steps.html': the file is read-only"):
+        trace(neuron()).to_html(path)
+    assert path.read_text(encoding="utf-8") == "the old page"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["steps.html"]
+    with pytest.raises(ag.FileWriteError, match="path must be a file name .str or Path., got int 3"):
+        trace(neuron()).to_html(3)
+
+
+def test_to_html_replaces_a_page_atomically_with_what_it_returns(tmp_path):
+    path = tmp_path / "steps.html"
+    path.write_text("the old page", encoding="utf-8")
+    text = trace(neuron()).to_html(path, quiz=True)
+    assert path.read_bytes() == text.encode("utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["steps.html"]
+
+
+def in_view_box(html: str, element: str) -> bool:
+    """Whether the element (``v5``) of the one drawing in ``html`` lies inside the drawing's viewBox."""
+    from autograd.tools.zoom import element_box
+    prefix = re.search(rf'id="([^"]*-){element}"', html)[1]
+    svg = html[html.index("<svg"):]
+    left, top, width, height = map(float, re.search(r'viewBox="([^"]*)"', svg)[1].split())
+    dx, dy = map(float, re.search(r"translate\(([-\d.]+) ([-\d.]+)\)", svg).groups())
+    x0, y0, x1, y1 = element_box(svg, prefix + element)
+    return left <= x0 + dx and x1 + dx <= left + width and top <= y0 + dy and y1 + dy <= top + height
+
+
+def test_the_widget_quiz_asks_a_whole_gradient_with_the_asked_node_in_view():
+    from test_tracing import two_two_one
+    from test_quiz import nodes_by_label, params_of
+    L = two_two_one()
+    t = trace(L)
+    yhat = nodes_by_label(L)["yhat"]
+    q = next(q for q in t.questions(params=params_of(L)) if q.node is yhat)
+    box = t.widget(quiz=True, params=params_of(L))
+    (prev, slider, nxt, whole), shown, (answer, check, verdict, score) = box.children[0].children, \
+        box.children[1], box.children[2].children
+    slider.value = next(s for s in t if s.kind == "backward" and s.parent is yhat).index + 1
+    assert "predict" not in shown.value and check.disabled     # the first of yhat's contributions: shown
+    slider.value = q.step + 1
+    assert "yhat has 2 uses" in shown.value and "grad -2.075" not in shown.value and not check.disabled
+    node = t.frame(q.step).node_id(yhat)
+    assert in_view_box(shown.value, node)                       # cropped around the asked node, at scale 1
+    width = float(re.search(r'<svg[^>]*width="([\d.]+)pt"', shown.value)[1])
+    assert width <= 720 < float(re.search(r'<svg width="([\d.]+)pt"', t.svg(q.step))[1])
+    whole.value = True
+    assert f'viewBox="0.00 0.00' in shown.value                  # the whole drawing, fitted to the width
+    whole.value = False
+    answer.value = -2.075
+    check.click()
+    assert "right!" in verdict.value and score.value == "Score 1 / 1"
+    assert q.explanation in shown.value.replace("&#x27;", "'")    # the sum over both uses, with numbers

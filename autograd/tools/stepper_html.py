@@ -137,7 +137,7 @@ _SCRIPT = """
     fitHeight(view);
     if (!area.classList.contains("follow")) {
       area.style.setProperty("--width", Math.round(view.clientWidth * level) + "px");
-      if (focus && !inView(focus, view)) centre(view, bounds([focus]));  // the asked node in sight
+      keepInSight(focus, view);
       return;
     }
     var box = svg.viewBox.baseVal, shown = svg.getBoundingClientRect();
@@ -157,7 +157,13 @@ _SCRIPT = """
       all = bounds([focus]);  // the step's parts do not fit: the asked node comes first
     }
     if (all) centre(view, all);
-    if (focus && !inView(focus, view)) focus.scrollIntoView({block: "nearest", inline: "nearest"});
+    keepInSight(focus, view);
+  }
+  function keepInSight(focus, view) {  // the asked node, while its question waits
+    if (!focus || inView(focus, view)) return;
+    var box = bounds([focus]);
+    if (box) centre(view, box);
+    if (!inView(focus, view)) focus.scrollIntoView({block: "nearest", inline: "nearest"});
   }
   function show(k) {
     k = Math.max(0, Math.min(frames.length - 1, k));
@@ -210,6 +216,7 @@ _SCRIPT = """
     follow();
     view.scrollLeft = cx * view.scrollWidth - view.clientWidth / 2;
     view.scrollTop = cy * view.scrollHeight - view.clientHeight / 2;
+    if (asking(frames[current])) keepInSight(document.getElementById(frames[current].dataset.focus), view);
     zoomOut.disabled = level <= 1; zoomIn.disabled = level >= MAX_LEVEL;
   }
   zoom.addEventListener("click", function () {
@@ -242,8 +249,13 @@ _SCRIPT = """
     else if (e.key === "-" && !zoomOut.hidden) { setLevel(level / 1.5); }
   });
   window.addEventListener("resize", follow);
-  var m = /step=(\\d+)/.exec(location.hash);
-  show(m ? parseInt(m[1], 10) - 1 : 0);
+  function fromAddress() {  // #step=5 opens step 5, on load and when the address changes
+    var m = /step=(\\d+)/.exec(location.hash);
+    return m ? parseInt(m[1], 10) - 1 : null;
+  }
+  window.addEventListener("hashchange", function () { var k = fromAddress(); if (k !== null) show(k); });
+  var k = fromAddress();
+  show(k === null ? 0 : k);
 })();
 """
 

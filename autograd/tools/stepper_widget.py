@@ -26,21 +26,29 @@ within 1% (or 1e-4), keeps a score and then shows the chain rule with its number
 from __future__ import annotations
 
 from ..errors import require
-from .stepper_html import _next_prefix, _text, frame_html, inline_svg
+from .stepper_html import _next_prefix, _text, inline_svg
 from .zoom import zoomed_svg
 
 __all__ = ["stepper_widget"]
 
 
+_MONO = 'font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace'
+
+
 def stepper_widget(trace, questions=None):
-    """``VBox([HBox([Prev, slider, Next]), HTML(frame)])``, with ``HBox([answer, Check, verdict, score])``
-    at the end for a quiz (``questions``: ``Trace.questions``); moving either moves the trace's cursor."""
+    """``VBox([HBox([Prev, slider, Next, Whole graph]), HTML(frame)])``, with ``HBox([answer, Check,
+    verdict, score])`` at the end for a quiz (``questions``: ``Trace.questions``); moving either
+    moves the trace's cursor. The drawing follows the step: it is cropped around the nodes at
+    work (the asked node while a question waits) at the drawing's own scale, so its text is
+    readable; "Whole graph" shows all of it, fitted to the width."""
     widgets = require("ipywidgets", "widgets", "Trace.widget (or use trace.to_html(path) or trace.filmstrip())")
     count = len(trace)
     prev = widgets.Button(description="◀ Prev", layout=widgets.Layout(width="6em"))
     slider = widgets.IntSlider(value=trace.step + 1, min=1, max=count, description="step",
                                continuous_update=False)
     nxt = widgets.Button(description="Next ▶", layout=widgets.Layout(width="6em"))
+    whole = widgets.ToggleButton(value=False, description="Whole graph", layout=widgets.Layout(width="9em"),
+                                 tooltip="show the whole drawing, fitted to the width (instead of following the step)")
     shown = widgets.HTML()
     answer = widgets.FloatText(description="your value", layout=widgets.Layout(width="16em"))
     check = widgets.Button(description="Check", layout=widgets.Layout(width="6em"))
@@ -51,23 +59,30 @@ def stepper_widget(trace, questions=None):
     def asking(k: int) -> bool:
         return k in by_step and k not in answered
 
+    def drawing_html(k: int, ask: str | None = None) -> str:
+        drawing, svg = trace.rendered_frames([k], **({"ask": ask} if ask else {}))[0]
+        prefix = _next_prefix(k) + "-"
+        if whole.value:
+            return inline_svg(svg, prefix).replace("<svg ", '<svg style="max-width: 100%; height: auto;" ', 1)
+        focus = [drawing.node_id(by_step[k].node)] if ask else drawing.highlighted
+        cropped = zoomed_svg(svg, focus, drawing.highlighted)
+        return inline_svg(cropped, prefix).replace("<svg ", '<svg style="max-width: 100%; height: auto;" ', 1)
+
     def render() -> None:
         k = trace.step
+        step = trace.steps[k]
+        title = f"<b>{_text(trace.title(k))}</b>"
         if asking(k):
             q = by_step[k]
-            drawing, svg = trace.rendered_frames([k], ask=q.kind)[0]
-            parts = [drawing.node_id(q.node)]
-            shown.value = (f"<p><b>{_text(trace.title(k))}: predict</b> {_text(q.prompt)}</p>"
-                           f"<p>{_text(q.asks)} = ? (type it below, then Check)</p>"
-                           + inline_svg(zoomed_svg(svg, parts, drawing.highlighted), _next_prefix(k) + "-"))
+            shown.value = (f"<p>{title}: <b>predict</b> <span style='{_MONO}'>{_text(q.prompt)}</span></p>"
+                           f"<p>{_text(q.asks)} = ? (type it below, then Check)</p>" + drawing_html(k, q.kind))
             answer.description = q.asks if len(q.asks) <= 14 else "your value"
             verdict.value = ""
-        elif k in by_step:
-            q = by_step[k]
-            figure = frame_html(trace, k)
-            shown.value = f'<p style="font-family: monospace">{_text(q.explanation)}</p>' + figure
         else:
-            shown.value = frame_html(trace, k)
+            text = by_step[k].explanation if k in by_step else step.text
+            notes = "".join(f"<p style='color: #8a1c1c'>&#9888; {_text(note)}</p>" for note in step.notes)
+            shown.value = (f"<p>{title}: <span style='{_MONO}'>{_text(text)}</span></p>{notes}"
+                           + drawing_html(k))
         check.disabled = answer.disabled = not asking(k)
 
     def on_move(change) -> None:
@@ -90,8 +105,9 @@ def stepper_widget(trace, questions=None):
     prev.on_click(lambda _: setattr(slider, "value", max(slider.value - 1, 1)))
     nxt.on_click(lambda _: setattr(slider, "value", min(slider.value + 1, count)))
     check.on_click(on_check)
+    whole.observe(lambda _: render(), names="value")
     render()
-    rows = [widgets.HBox([prev, slider, nxt]), shown]
+    rows = [widgets.HBox([prev, slider, nxt, whole]), shown]
     if questions is not None:
         score.value = "Score 0 / 0"
         rows.append(widgets.HBox([answer, check, verdict, score]))

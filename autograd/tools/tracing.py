@@ -457,7 +457,8 @@ class Trace:
 
         ``ask=True`` (or ``"contribution"``) draws a backward step as a question: the grad it
         changes shows the value it had before the step (``?`` if none), so the frame does not
-        give the answer away; ``ask="gradient"`` shows that grad as ``?`` (the whole gradient is asked).
+        give the answer away; ``ask="gradient"`` shows that grad as ``?`` and lights every use
+        of the node (its whole gradient is asked: the sum over those edges).
 
         ``draw_options`` go to ``draw`` (``rankdir="TB"``, ``number_format``...). Frames name
         unlabelled nodes as the steps' text does and reserve room for the widest number of
@@ -483,8 +484,22 @@ class Trace:
                    "names": self._frame_names, **draw_options}
         if "number_width" not in options:
             options["number_width"] = self._number_width(options["number_format"])
-        return draw(self.root, highlight=step.highlight, highlight_edges=step.highlight_edges,
-                    highlight_ops=step.highlight_ops, values=values, grads=grads, **options)
+        highlight, edges, ops = step.highlight, step.highlight_edges, step.highlight_ops
+        if ask == "gradient" and step.kind == "backward":  # the whole gradient: every use of the node
+            uses = self._uses[step.parent]
+            highlight = (step.parent, *dict.fromkeys(s.node for s in uses))
+            edges = tuple((s.node, s.operand) for s in uses)
+            ops = tuple(dict.fromkeys(s.node for s in uses))
+        return draw(self.root, highlight=highlight, highlight_edges=edges, highlight_ops=ops,
+                    values=values, grads=grads, **options)
+
+    @cached_property
+    def _uses(self) -> dict[Value, list[BackwardStep]]:
+        """Each node's backward steps (one per use), in the order backprop takes them."""
+        uses: dict[Value, list] = {}
+        for s in self.steps[self.forward_steps + 1:]:
+            uses.setdefault(s.parent, []).append(s)
+        return uses
 
     @cached_property
     def _frame_names(self) -> dict[Value, str]:
@@ -587,10 +602,7 @@ class Trace:
         if kind is None:
             return ()
         asked = self._asked_nodes(params)
-        backward = self.steps[self.forward_steps + 1:]
-        uses: dict[Value, list[BackwardStep]] = {}
-        for s in backward:
-            uses.setdefault(s.parent, []).append(s)
+        backward, uses = self.steps[self.forward_steps + 1:], self._uses
         n, root = self.notation, self.root
         questions = []
         for s in backward:
