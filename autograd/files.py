@@ -17,6 +17,10 @@
   the reason (``autograd.errors.FileWriteError`` is the usual ``fail``);
 * ``path`` is a str, bytes or os.PathLike: ``b"x.json"`` and ``"x.json"`` name one file.
 
+``replace_together(moves, fail)`` moves several finished files over theirs as one step:
+every target is checked first, and a failure or Ctrl-C part-way puts back every file it had
+replaced, so the folder holds all the old files or all the new ones (``glassgrad demo``).
+
 ``read_regular(path, limit, fail)`` refuses anything but a regular file *before* reading
 it (a FIFO would block forever, ``/dev/zero`` never ends) and reads at most ``limit`` bytes.
 
@@ -35,11 +39,14 @@ it (a FIFO would block forever, ``/dev/zero`` never ends) and reads at most ``li
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import tempfile
-from typing import Callable
+import threading
+from contextlib import contextmanager
+from typing import Callable, Iterator, Sequence
 
-__all__ = ["write_atomically", "read_regular"]
+__all__ = ["write_atomically", "read_regular", "replace_together"]
 
 Fail = Callable[[str], BaseException]
 
@@ -90,6 +97,108 @@ def _file_name(path, doing: str, fail: Fail) -> str:
     except TypeError:
         raise fail(f"{doing}{path!r:.60}: a file name must be a str, bytes or os.PathLike, "
                    f"got {type(path).__name__}") from None
+
+
+def replace_together(moves: Sequence[tuple[str | os.PathLike, str | os.PathLike]], fail: Fail) -> None:
+    """Rename each finished file ``source`` over its ``target``, all of them or none.
+
+    The sources are files written in a folder on the targets' file system (a rename cannot
+    cross file systems). Each target is checked as :func:`write_atomically` checks it (a
+    folder, device, FIFO, socket or read-only file is refused) before anything moves; a
+    symlink is replaced itself (a rename cannot write through it). Each replaced file is first moved
+    aside next to its source, and a failure (or Ctrl-C, which waits for the renames in the main
+    thread) part-way moves every one back: the targets end as they were, or all new. After a
+    failure the sources' folder, with whatever is left in it, is the caller's to remove. A replaced file's
+    permissions carry over to its new version.
+    """
+    pairs = [(_file_name(src, "cannot move ", fail), _file_name(dst, "cannot write ", fail))
+             for src, dst in moves]
+    olds = []
+    for src, dst in pairs:
+        if not os.path.isfile(src):
+            raise fail(f"cannot move {src!r} into place: it is not a file")
+        directory = os.path.dirname(os.path.abspath(dst))
+        if not os.path.isdir(directory):
+            raise fail(f"cannot write {dst!r}: the folder {directory!r} does not exist")
+        olds.append(_existing_file(dst, dst, "", fail))
+    done: list[tuple[str, str, str | None]] = []  # (source, target, where the old file went)
+    with _interrupt_after():
+        dst = ""
+        try:
+            for (src, dst), old in zip(pairs, olds):
+                aside = None
+                if old is not None:
+                    if not stat.S_ISLNK(old.st_mode):
+                        os.chmod(src, stat.S_IMODE(old.st_mode))
+                    aside = src + ".old"
+                    os.replace(dst, aside)
+                done.append((src, dst, aside))
+                os.replace(src, dst)
+        except BaseException as e:
+            _put_back(done)
+            if isinstance(e, OSError):
+                raise fail(f"cannot write {dst!r}: {e.strerror or e}; every file is as it was "
+                           "before") from None
+            raise
+    for _, _, aside in done:  # the old files, moved aside, are no longer needed
+        if aside is not None:
+            try:
+                os.unlink(aside)
+            except OSError:
+                pass
+    for directory in {os.path.dirname(os.path.abspath(dst)) for _, dst in pairs}:
+        _sync_directory(directory)
+
+
+def _put_back(done: list[tuple[str, str, str | None]]) -> None:
+    """Undo the renames of :func:`replace_together`, last first (best effort: each step that
+    fails is left, and the rest still go back)."""
+    for src, dst, aside in reversed(done):
+        try:
+            if os.path.lexists(dst) and not os.path.lexists(src):
+                os.replace(dst, src)  # the new file back where it came from
+        except OSError:
+            pass
+        if aside is not None:
+            try:
+                os.replace(aside, dst)
+            except OSError:
+                pass
+
+
+@contextmanager
+def _interrupt_after() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) back until the block ends, then raise KeyboardInterrupt; only the
+    main thread can set a handler, elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    except (ValueError, OSError):  # e.g. an embedded interpreter without signals
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def _existing_file(target: str, shown: str, link: str, fail: Fail) -> os.stat_result | None:
+    """The status of the file a rename would replace (not through a symlink: the link itself
+    is replaced), after refusing what must not be replaced."""
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise fail(f"cannot write {shown!r}: {e.strerror or e}") from None
+    if stat.S_ISLNK(st.st_mode):
+        return st
+    return _existing(target, shown, link, fail)
 
 
 def _existing(target: str, shown: str, link: str, fail: Fail) -> os.stat_result | None:

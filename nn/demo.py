@@ -3,7 +3,10 @@
 :func:`run_demo` trains ``MLP(2, [16, 16, 1])`` and writes into a folder the decision
 boundary and the loss curve (with matplotlib), the graph of one sample's loss, and an HTML
 stepper through a small network; :func:`command` is the ``glassgrad demo`` subcommand around
-it. Every file is written atomically: a failed write keeps the old file whole.
+it. The files are written into a temporary folder beside ``out`` (in its parent, so on the
+same file system) and moved into ``out`` together at the end
+(:func:`autograd.files.replace_together`): a failure or Ctrl-C at any moment leaves ``out`` with
+the previous run's files, none of this run's, and no temporary folder.
 
     from nn.demo import run_demo
     result = run_demo("demo-out", epochs=20, progress=False)   # result.files: what it wrote
@@ -13,12 +16,15 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import autograd as ag
+from autograd.files import replace_together
 
 from . import data as _data
 from . import losses as _losses
@@ -79,10 +85,24 @@ def run_demo(out: str | os.PathLike, *, epochs: int = 100, samples: int = 100, s
 
     BCE rather than the hinge loss: after training every sample is past the hinge's margin,
     so its loss and every gradient in the drawn graph would be 0; BCE's stay readable.
+
+    The files are written into a temporary folder in ``out``'s parent and moved into ``out``
+    together at the end; after a failure or an interrupt ``out`` holds what it held before.
     """
     if dataset not in DATASETS:
         raise InputError(f"run_demo: unknown dataset {dataset!r}; use one of {', '.join(DATASETS)}")
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.resolve().name}.glassgrad-", dir=out.resolve().parent))
+    try:
+        return _run(out, staging, epochs, samples, seed, dataset, progress, say)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _run(out: Path, staging: Path, epochs: int, samples: int, seed: int, dataset: str,
+         progress: bool, say: Callable[[str], None]) -> DemoResult:
+    """run_demo's work: every file goes into ``staging``, then all move into ``out`` at once."""
     make = {"moons": _data.moons, "circles": _data.circles, "blobs": _data.blobs}[dataset]
     X, y = make(samples, seed=seed, labels=(0, 1))
     model = MLP(2, [16, 16, 1], activation="relu", seed=seed)
@@ -109,14 +129,14 @@ def run_demo(out: str | os.PathLike, *, epochs: int = 100, samples: int = 100, s
     try:
         from .plot import plot_decision_boundary, plot_loss
 
-        ax = plot_decision_boundary(model, X, y, path=out / "decision-boundary.png",
+        ax = plot_decision_boundary(model, X, y, path=staging / "decision-boundary.png",
                                     title=f"{dataset}: decision boundary after {epochs} steps "
                                           f"(accuracy {accuracy:.0%})")
         files.append((out / "decision-boundary.png", "the learned decision boundary over the data"))
         import matplotlib.pyplot as plt  # there, since the plot above worked
 
         plt.close(ax.figure)
-        ax = plot_loss(history, path=out / "loss-curve.png")
+        ax = plot_loss(history, path=staging / "loss-curve.png")
         plt.close(ax.figure)
         files.append((out / "loss-curve.png", "loss and accuracy per step"))
     except ImportError:  # nn.plot imports matplotlib on first use
@@ -135,14 +155,14 @@ def run_demo(out: str | os.PathLike, *, epochs: int = 100, samples: int = 100, s
     part = ag.draw(sample_loss, start=weight, parameters=model.parameters(), title=f"sample {k} ({point}), loss L = {sample_loss.data:.4g}: "
                                                     f"every path from {weight.label} to L")
     for suffix in (".svg", ".png"):
-        write_output(out / f"loss-graph{suffix}", drawing_bytes(part, suffix))
+        write_output(staging / f"loss-graph{suffix}", drawing_bytes(part, suffix))
     files.append((out / "loss-graph.svg", f"sample {k}'s loss: every path from {weight.label} "
                                           "(the largest first-layer gradient) to L"))
     files.append((out / "loss-graph.png", "the same picture as PNG"))
     whole = ag.draw(sample_loss, parameters=model.parameters(), collapse=True, show_edge_labels=False,
                     title=f"sample {k} ({point}): the whole graph of its loss, without the weights "
                           f"and biases (hover over an op for its formula and numbers)")
-    write_output(out / "loss-graph-full.svg", drawing_bytes(whole, ".svg"))
+    write_output(staging / "loss-graph-full.svg", drawing_bytes(whole, ".svg"))
     n_values = len(ag.topological_order(sample_loss))
     files.append((out / "loss-graph-full.svg",
                   f"the whole graph of that loss ({n_values} values; drawn without the "
@@ -153,11 +173,12 @@ def run_demo(out: str | os.PathLike, *, epochs: int = 100, samples: int = 100, s
     small_loss = _losses.bce(small([1.0, 0.0]), 1)
     small_loss.label = "L"
     steps = ag.trace(small_loss)
-    write_output(out / "backprop-stepper.html", steps.to_html())
+    write_output(staging / "backprop-stepper.html", steps.to_html())
     files.append((out / "backprop-stepper.html",
                   f"{len(steps)} steps through forward and backward of a 2-2-1 sigmoid network "
                   "with BCE, x = (1, 0), y = 1"))
 
+    replace_together([(staging / path.name, path) for path, _ in files], CommandFailed)
     width = max(len(p.name) for p, _ in files)
     say(f"wrote into {out}/:")
     for path, what in files:

@@ -17,7 +17,7 @@ import io
 import math
 import os
 
-from autograd import Value, no_grad
+from autograd import FileWriteError, Value, no_grad
 
 from . import _checks
 from autograd.files import write_atomically
@@ -50,13 +50,13 @@ def _save(ax, path) -> None:
     """Save the figure to ``path`` atomically: drawn into memory, then written to a temporary
     file and renamed over ``path``, so a failed save (a full disk...) keeps the old file.
     The suffix picks the format (.png, .svg, .pdf...; no suffix: PNG). A failed write raises
-    ``OSError`` naming ``path``."""
+    ``autograd.FileWriteError`` (an ``OSError``) naming ``path`` and the reason."""
     if path is None:
         return
     buffer = io.BytesIO()
     suffix = os.path.splitext(os.fspath(path))[1]
     ax.figure.savefig(buffer, format=suffix[1:].lower() or None, dpi=120, bbox_inches="tight")
-    write_atomically(path, buffer.getvalue(), OSError)
+    write_atomically(path, buffer.getvalue(), lambda message: FileWriteError(f"nn.plot: {message}"))
 
 
 def _score(model, x: list[float]) -> float:
