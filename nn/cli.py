@@ -5,6 +5,7 @@
     glassgrad explain "sigmoid(w*x + b)" --at w=0.5,x=2,b=-1  # the chain rule at every name
     glassgrad draw    "sigmoid(w*x + b)" --at w=0.5,x=2,b=-1 -o graph.svg
     glassgrad step    "sigmoid(w*x + b)" --at w=0.5,x=2,b=-1 -o steps.html
+    glassgrad step    "sigmoid(w*x + b)" --at w=0.5,x=2,b=-1 --quiz --params w,b -o quiz.html
     glassgrad check   "sigmoid(w*x + b)" --at w=0.5,x=2,b=-1  # engine vs finite differences
 
 ``python -m nn`` runs the same command. This module is the argument parser and ``main``;

@@ -119,7 +119,9 @@ def draw(args, io: Streams) -> int:
 
 
 def step(args, io: Streams) -> int:
-    """``glassgrad step``: a self-contained HTML page stepping through forward and backward."""
+    """``glassgrad step``: a self-contained HTML page stepping through forward and backward;
+    ``--quiz`` asks each gradient before showing it (``--contributions``: each edge's share;
+    ``--params w,b``: only about those names and the nodes between them and the output)."""
     path = output_path(args.output, (".html", ".htm"), "step")
     formula = _formula(args, io)
     n_edges = edges(formula.root)

@@ -7,6 +7,7 @@ stderr (three with the caret display) and never a traceback.
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -147,6 +148,39 @@ def test_step_writes_a_self_contained_html_stepper(tmp_path):
     assert page.count('<figure class="frame"') == 9
     assert "∂f/∂w" in page and "0.25 · 2 = 0.5" in page
     assert "http://" not in page.replace("http://www.w3.org", "")  # loads nothing
+
+
+
+def test_step_quiz_asks_each_gradient_once_and_params_skip_the_other_names(tmp_path):
+    out = ok(run("step", EXPR, "--at", AT, "--quiz", "-o", "quiz.html", cwd=tmp_path))
+    assert "it asks 5 questions" in out                      # z, w*x (as the trace names it), w, x, b
+    page = (tmp_path / "quiz.html").read_text(encoding="utf-8")
+    assert page.count('<form class="quiz"') == 5 and "Score 0 / 0" in page
+    assert "What is ∂f/∂w?" in page and "What is ∂f/∂x?" in page
+    out = ok(run("step", EXPR, "--at", AT, "--quiz", "--params", "w, b", "-o", "quiz.html", cwd=tmp_path))
+    assert "it asks 4 questions" in out                      # not x: the input
+    page = (tmp_path / "quiz.html").read_text(encoding="utf-8")
+    assert "What is ∂f/∂w?" in page and "What is ∂f/∂x?" not in page
+
+
+def test_step_quiz_on_a_name_used_twice_asks_the_sum_or_each_contribution(tmp_path):
+    out = ok(run("step", "x*y + x", "--at", "x=3,y=2", "--quiz", "-o", "quiz.html", cwd=tmp_path))
+    page = (tmp_path / "quiz.html").read_text(encoding="utf-8")
+    assert "it asks 3 questions" in out and "x has 2 uses" in page and 'data-answer="3.0"' in page
+    out = ok(run("step", "x*y + x", "--at", "x=3,y=2", "--quiz", "--contributions", "--params", "x",
+                 "-o", "quiz.html", cwd=tmp_path))
+    page = (tmp_path / "quiz.html").read_text(encoding="utf-8")
+    assert "it asks 3 questions" in out and "use 2 of the 2 uses of x" in page
+    assert [float(a) for a in re.findall(r'data-answer="([^"]+)"', page)] == [1.0, 1.0, 2.0]
+
+
+def test_step_quiz_options_are_checked(tmp_path):
+    fails(run("step", EXPR, "--at", AT, "--params", "w", cwd=tmp_path), 2, "--params goes with --quiz")
+    fails(run("step", EXPR, "--at", AT, "--contributions", cwd=tmp_path), 2, "--contributions goes with --quiz")
+    fails(run("step", EXPR, "--at", AT, "--quiz", "--params", "w,q", cwd=tmp_path), 2,
+          "--params: 'q' is not a name in the formula; its names are: w, x, b")
+    fails(run("step", EXPR, "--at", AT, "--quiz", "--params", "w+1", cwd=tmp_path), 2, "--params", "not a name")
+    assert not (tmp_path / "steps.html").exists()
 
 
 # -- check --------------------------------------------------------------------------------------
