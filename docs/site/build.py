@@ -50,6 +50,10 @@ NPM_FILES = [
     ("katex", "dist/katex.min.css", "katex"),
     ("katex", "dist/fonts/*.woff2", "katex/fonts"),   # woff2 is enough: every browser with wasm reads it
 ]
+# Arimo (metrics of Arial, so of Helvetica) under the name Helvetica: Graphviz wasm sizes a drawing's boxes
+# with Helvetica's metrics, and the browser then draws the text in a font of exactly those widths
+FONT_SUBSETS = ("latin", "latin-ext", "greek")
+FONT_STYLES = ("400", "700", "400-italic", "700-italic")
 PAGE_SOURCES = ["glassgrad_web.py", "worker.mjs", "site.js", "lesson.js", "playground.html", "playground.js", "site.css"]
 
 
@@ -227,11 +231,37 @@ def _copy_npm(modules: Path, out: Path) -> None:
             shutil.copyfile(source, out / folder / source.name)
 
 
+def drawing_font(modules: Path, out: Path) -> None:
+    """``fonts/drawing.css``: @font-face rules naming Arimo's woff2 files Helvetica (see FONT_SUBSETS)."""
+    package = modules / "@fontsource" / "arimo"
+    rules = []
+    for style in FONT_STYLES:
+        css = (package / f"{style}.css").read_text(encoding="utf-8")
+        for block in re.findall(r"/\* arimo-([a-z-]+)-\d+-(?:normal|italic) \*/\s*@font-face \{(.*?)\}", css, re.S):
+            subset, body = block
+            if subset not in FONT_SUBSETS:
+                continue
+            body = re.sub(r"font-family:[^;]*;", "font-family: Helvetica;", body)
+            files = re.findall(r"url\(\./files/([^)]+\.woff2)\)", body)
+            if len(files) != 1:
+                raise BuildError(f"@fontsource/arimo {style}.css: cannot read the {subset} rule")
+            body = re.sub(r"src:[^;]*;", f"src: url({files[0]}) format('woff2');", body)
+            shutil.copyfile(package / "files" / files[0], out / "fonts" / files[0])
+            rules.append(f"@font-face {{{body}}}")
+    if len(rules) != len(FONT_SUBSETS) * len(FONT_STYLES):
+        raise BuildError(f"@fontsource/arimo: found {len(rules)} of the {len(FONT_SUBSETS) * len(FONT_STYLES)} font rules")
+    (out / "fonts" / "drawing.css").write_text(
+        "/* Arimo (SIL OFL 1.1, from @fontsource/arimo), named Helvetica: the drawings' font, with the metrics "
+        "Graphviz wasm lays them out with */\n" + "\n".join(rules) + "\n", encoding="utf-8")
+
+
 def assemble(out: Path) -> dict:
     """Write the whole site into the empty folder ``out``; returns its manifest."""
     modules = npm_modules()
     site_wheels = wheels(HERE / "site-wheels.txt")
     _copy_npm(modules, out)
+    (out / "fonts").mkdir()
+    drawing_font(modules, out)
     for name in PAGE_SOURCES:
         shutil.copyfile(WEB / name, out / name)
     (out / "wheels").mkdir()

@@ -101,7 +101,8 @@ function element(tag, className, text) {
 function frame(html) {
   const iframe = element("iframe", "stepper");
   iframe.title = "stepper";
-  iframe.srcdoc = html;
+  const font = `<link rel="stylesheet" href="${new URL("./fonts/drawing.css", import.meta.url)}">`;
+  iframe.srcdoc = /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (head) => head + font) : font + html;
   return iframe;
 }
 
