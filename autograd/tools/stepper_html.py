@@ -1,12 +1,15 @@
 """The trace as HTML: one self-contained stepper page, and a static filmstrip for notebooks.
 
 The page inlines every frame as SVG with its equation, and steps with Prev/Next buttons,
-the arrow keys or a click on a step in the list. It follows the step: the drawing is
-zoomed so the text of the nodes at work is at least 11 px, and scrolled to put them in the
-middle of the view; "Whole graph" fits the whole drawing to the window instead (it then
-stays put from step to step). With ``quiz=True`` each backward step asks for the grad it
-computes before showing it, checks the answer within 1% (or 1e-4), keeps a score and shows
-the step's equation after the answer. It loads nothing: no CDN, no fonts, and a
+the arrow keys, a click on a step in the list or a ``#step=5`` address. It follows the step:
+the drawing is zoomed so the text of the nodes at work is at least 11 px, and scrolled to put
+them in the middle of a view that ends inside the window; "Whole graph" fits the whole drawing
+to the width instead (it then stays put from step to step), and its - and + buttons (keys - and
++) zoom it up to 8x, to readable text, while dragging the drawing pans it. With a quiz
+(``to_html(quiz=True)``, see ``Trace.questions``) a step that completes a node's gradient first
+asks for it: the question's drawing keeps the answer back and its asked node in sight, the answer
+is checked within 1% (or 1e-4), the page keeps a score and then shows the chain rule with its
+numbers. It loads nothing: no CDN, no fonts, and a
 Content-Security-Policy that allows only the page's own script (by its hash), so nothing a
 label smuggles in can run. Every piece of text from the graph is HTML-escaped, with control
 characters and lone surrogates written as ``\\x07``, ``\\ud800`` as in the drawing (so the

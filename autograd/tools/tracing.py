@@ -308,7 +308,9 @@ class Trace:
     move one step and stop at the ends; ``t.goto(k)`` takes a list index (``-1`` is the last
     step) and raises IndexError outside the trace. ``t[k]``, ``for s in t``, ``str(t)``
     (every step), ``t.frame(k)`` (a drawing), ``t.to_html(path)``, ``t.filmstrip()``,
-    ``t.widget()``. ``t.grads`` holds the final gradients, d root / d node.
+    ``t.widget()``; ``t.to_html(path, quiz=True, params=[w, b])`` and ``t.widget(quiz=True, ...)``
+    ask what the learner derived first (``t.questions()``). ``t.grads`` holds the final
+    gradients, d root / d node.
 
     In backward frames a grad shows ``?`` until the first contribution reaches it, then its
     running sum; it is final once every consumer of the node has been processed.
@@ -688,6 +690,11 @@ class Trace:
         >>> page = trace((x * x).exp()).to_html(rankdir="TB", number_format=".2f")
         >>> "data 4.00" in page
         True
+        >>> w, b = Value(0.5, label="w"), Value(-1.0, label="b")
+        >>> y = (w * x + b).sigmoid(); y.label = "y"
+        >>> quiz = trace(y).to_html(quiz=True, params=[w, b])   # not x's gradient: x is an input
+        >>> quiz.count('<form class="quiz"'), "What is ∂y/∂w?" in quiz, "What is ∂y/∂x?" in quiz
+        (4, True, False)
         """
         self._check_drawable("to_html")
         questions = self.questions(_quiz_kind(quiz, "Trace.to_html"), params)
