@@ -209,10 +209,12 @@ def code(args, io: Streams) -> int:
         y = 3.0
         # forward pass: one line per node
         f = x * y
-        check = 0.0
         # backward pass, outputs first: d_v = d f / d v, summed over the edges out of v
         d_f = 1.0
+        d_y = x * d_f
         d_x = y * d_f
+        # eager mode refuses inf and nan at every node; these values could hide one: their sum tells
+        check = d_y
         # the inputs' gradients (+ 0.0: backward starts each at 0.0, so it never gives -0.0)
         grads = [d_x + 0.0]
         return f, grads, check

@@ -27,7 +27,6 @@ loss                labels               output it expects
 
 from __future__ import annotations
 
-import math
 from typing import Callable, Iterable
 
 import autograd as ag
@@ -38,7 +37,6 @@ from .errors import InputError
 
 __all__ = ["bce", "bce_with_logits", "hinge", "mse", "zero_one", "l2", "accuracy"]
 
-_TINY = math.exp(-100.0)  # bce's log is kept >= about -100, as PyTorch clamps it
 
 
 def _targets(check: Callable[[list[float], str], None], threshold: float | None):
@@ -131,9 +129,9 @@ def bce(y_hat, y) -> Value:
     """Binary cross-entropy of probabilities ``y_hat`` (after a sigmoid) against labels 0/1:
     mean of ``-y log(y_hat) - (1 - y) log(1 - y_hat)``.
 
-    Only the term a label needs is built (``-log(y_hat)`` for y = 1). A log of an
-    input below e^-100 is kept near -100 (as PyTorch clamps it); for raw scores use
-    :func:`bce_with_logits`, which never needs that.
+    Only the term a label needs is built (``-log(y_hat)`` for y = 1). Its log is the op
+    ``clamped_log``: an input below e^-100 is lifted by e^-100, so log(0) is about -100 (as
+    PyTorch clamps it); for raw scores use :func:`bce_with_logits`, which never needs that.
 
     >>> from autograd import Value
     >>> round(bce(Value(0.9), 1).data, 4), round(bce([Value(0.9), Value(0.2)], [1, 0]).data, 4)
@@ -146,39 +144,12 @@ def bce(y_hat, y) -> Value:
             raise InputError(f"bce: output {i} = {p.data:g} is not a probability in [0, 1]; give bce the "
                              f"output of a sigmoid, or use bce_with_logits on raw scores")
         if t == 1.0:
-            terms.append(_log(p))
+            terms.append(p.clamped_log())
         elif t == 0.0:
-            terms.append(_log(1.0 - p))
+            terms.append((1.0 - p).clamped_log())
         else:
-            terms.append(_log(p) * t + _log(1.0 - p) * (1.0 - t))
+            terms.append(p.clamped_log() * t + (1.0 - p).clamped_log() * (1.0 - t))
     return -_mean(terms)
-
-
-def _log(p: Value) -> Value:
-    return p.log() if p.data >= _TINY else (p + _TINY).log()
-
-
-def bce_branches(outputs: list[float], targets: list[float]) -> tuple | None:
-    """Which side of ``bce``'s clamp each log is on (it takes ``log(p + tiny)`` below e^-100),
-    in the order ``bce`` builds them; None for an output ``bce`` would refuse. The graph ``bce``
-    builds changes when one of them changes side: ``nn.fit`` checks them between compiled steps.
-
-    >>> bce_branches([0.5, 1e-50], [1, 1])
-    (True, False)
-    """
-    tiny = _TINY
-    sides = []
-    for p, t in zip(outputs, targets):
-        if not 0.0 <= p <= 1.0:
-            return None
-        if t != 0.0:
-            sides.append(p >= tiny)
-        if t != 1.0:
-            sides.append(1.0 - p >= tiny)
-    return tuple(sides)
-
-
-bce.branches = bce_branches
 
 
 @_targets(_unit_interval, 0.0)

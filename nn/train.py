@@ -6,11 +6,12 @@ Each step is the loop the course writes by hand::
     loss = loss_fn(outputs, y_batch)          # + l2 * sum(p * p)
     optimizer.zero_grad(); loss.backward(); optimizer.step()
 
-When the same batch comes back with a graph of the same shape (every epoch of full-batch
-training, or fixed batches with ``shuffle=False``), ``fit`` builds that graph only once,
-writes it out as straight-line Python with :func:`autograd.compile`, and calls the code on
-later steps instead: the same numbers bit for bit, several times faster. The parameters are
-still Values whose ``.data`` and ``.grad`` change as above (see ``compiled=`` in :func:`fit`).
+By default ``fit`` builds the graph of ONE sample's loss once (the model and the loss on one
+sample, its features as ``data=`` leaves), writes it out as straight-line Python with
+:func:`autograd.compile_loop`, and runs that code over the samples of every batch, summing
+each parameter's gradient as ``backward`` would: the same numbers bit for bit, many times
+faster, and memory that does not grow with the data. The parameters are still Values whose
+``.data`` and ``.grad`` change as above (see ``compiled=`` in :func:`fit`).
 
     >>> import nn
     >>> model = nn.MLP(2, [4, 1], activation="tanh", seed=0)
@@ -24,6 +25,7 @@ still Values whose ``.data`` and ``.grad`` change as above (see ``compiled=`` in
 from __future__ import annotations
 
 import gc
+import math
 import random
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,17 +36,23 @@ import autograd as ag
 from . import _checks
 from . import losses as _losses
 from .errors import InputError
-from .mlp import MLP, Layer, Neuron
+from .mlp import ACTIVATIONS, MLP, Layer, Neuron
+from .module import Module
 from .optim import Optimizer, Schedule
 from .perceptron import Perceptron
 
-__all__ = ["fit", "History", "Epoch", "COMPILE_FROM_EPOCHS"]
+__all__ = ["fit", "History", "Epoch", "COMPILE_FROM_SAMPLES", "MAX_CASES"]
 
-COMPILE_FROM_EPOCHS = 20
-"""``compiled="auto"`` compiles only when training runs at least this many epochs: writing and
-compiling a batch's code costs about ten eager steps (0.7 s for micrograd's demo network on
-100 samples, where a compiled step then takes 4 ms instead of 70), so it pays off only when
-each batch comes back often enough."""
+COMPILE_FROM_SAMPLES = 200
+"""``compiled="auto"`` compiles only when training runs at least this many sample steps
+(epochs x samples): writing and compiling one sample's code costs about as much as 100 eager
+sample steps of micrograd's demo network (60 ms; a sample then costs about 40 us instead of
+700), so below that eager training is as quick."""
+
+MAX_CASES = 16
+"""The most label values ``fit`` compiles a case for: a loss builds a differently shaped graph
+for each label (hinge: relu(1 - s) for y = 1, relu(s + 1) for y = -1). Targets with more
+distinct values (regression) train eagerly."""
 
 
 @dataclass(frozen=True)
@@ -107,18 +115,19 @@ def fit(model, data, loss: Callable, optimizer: Optimizer, epochs: int, batch_si
     graphs are freed by reference counting; the collector would only rescan them): a step is
     up to twice as fast. The collector runs as usual between steps.
 
-    ``compiled`` says whether a batch's graph is built once and then run as generated code
-    (:func:`autograd.compile`). That is only right while the graph keeps its shape as the
-    weights move, so ``fit`` compiles only what it knows does: nn's own models (``MLP``,
-    ``Layer``, ``Neuron``, ``Perceptron`` with named activations: relu, sigmoid, tanh and
-    linear make the same nodes whatever their inputs), the losses of :mod:`nn.losses` (their
-    shape depends on the labels only; ``bce``'s clamp of log near 0 depends on the outputs, so
-    ``fit`` checks it after each step and rebuilds the graph when it changes side), and batches
-    that come back (full batch, or ``shuffle=False``). ``"auto"`` (the default) compiles when
-    all of that holds and there are at least :data:`COMPILE_FROM_EPOCHS` epochs to pay for
-    compiling, and trains eagerly otherwise; ``True`` compiles or raises
-    :class:`~nn.InputError` saying why it cannot; ``False`` never compiles. The results are
-    the same bit for bit either way: parameters, gradients, loss and accuracy.
+    ``compiled`` says whether the step runs as generated code (:func:`autograd.compile_loop`):
+    one sample's graph, built once and compiled, then run over the samples of each batch; any
+    batch size, shuffled or not, in memory that does not grow with the data. That is only
+    right for code whose graph ``fit`` knows: nn's own models (``MLP``, ``Layer``, ``Neuron``,
+    ``Perceptron``) with their built-in activations and their own ``forward`` (checked by
+    identity: a registered or replaced function could branch on ``.data``), the losses of
+    :mod:`nn.losses` (``bce`` after a sigmoid output), and at most :data:`MAX_CASES` distinct
+    targets. ``"auto"`` (the default) compiles when all of that holds and there are at least
+    :data:`COMPILE_FROM_SAMPLES` sample steps to pay for compiling, and trains eagerly
+    otherwise; ``True`` compiles or raises :class:`~nn.InputError` saying why it cannot;
+    ``False`` never compiles. The results are eager mode's bit for bit (parameters, gradients,
+    loss and accuracy; tied weights included) and so are the refusals: a value or gradient
+    eager mode refuses raises the same error, naming the sample.
 
     The progress bar (``tqdm.auto``, which also draws in notebooks) shows loss and
     accuracy; ``progress=False`` is silent. Everything -- data, labels against the
@@ -149,10 +158,8 @@ def fit(model, data, loss: Callable, optimizer: Optimizer, epochs: int, batch_si
     if schedule is not None and (not isinstance(schedule, Schedule) or schedule.optimizer is not optimizer):
         raise InputError(f"{where}: schedule must be an nn.optim schedule of this optimizer")
     split = _threshold(loss, targets, threshold)
-    repeats = size == n or not shuffle  # the same batches, in the same order, every epoch
-    plan = _compile_plan(model, loss, compiled, repeats, epochs, where)
-    cache: dict[int, _Compiled] = {}
     params = list(model.parameters()) if l2 else None
+    plan = _compile_plan(model, loss, compiled, rows, targets, epochs, where)
     rng = random.Random(seed)
     order = list(range(n))
 
@@ -174,8 +181,7 @@ def fit(model, data, loss: Callable, optimizer: Optimizer, epochs: int, batch_si
                     if plan is None:
                         batch_loss, batch_right = _step(model, xb, yb, loss, optimizer, params, l2, split)
                     else:
-                        batch_loss, batch_right = _compiled_step(cache, start, plan, model, xb, yb, loss,
-                                                                 optimizer, params, l2, split)
+                        batch_loss, batch_right = plan.step(batch, yb, optimizer, params, l2, split)
                 total += batch_loss * len(batch)
                 right += batch_right
             record = Epoch(epoch + 1, total / n, right / n if split is not None else None, lr)
@@ -207,107 +213,150 @@ def _step(model, xb: list, yb: list[float], loss: Callable, optimizer: Optimizer
     return value.data, right
 
 
-class _Compiled:
-    """A batch's compiled step: the function, and the branch ``bce`` took at each sample."""
+class _SampleStep:
+    """fit's compiled step: one sample's loss as a loop over samples (:func:`autograd.compile_loop`),
+    a case per label value, for every batch of the data set."""
 
-    __slots__ = ("fn", "branches")
+    def __init__(self, model, loss, rows: list, targets: list[float]):
+        labels = sorted(set(targets))
+        case_of = {t: k for k, t in enumerate(labels)}
+        self.params = list(dict.fromkeys(model.parameters()))  # a tied weight is one argument
+        self.features = [ag.Value(v, f"x[{j}]") for j, v in enumerate(rows[0])]
+        out = model(self.features)
+        outputs = out if isinstance(out, list) else [out]
+        cases = [loss(outputs, [t]) for t in labels]  # one model part; each label's loss of it
+        for case in cases:
+            case.label = "L"
+        self.loop = ag.compile_loop(cases, self.params, data=self.features, also=outputs, name="fit_step",
+                                    case_notes=[f"y = {t:g}" for t in labels])
+        self.samples = [(*row, case_of[t]) for row, t in zip(rows, targets)]
+        self.single_output = not isinstance(out, list)
 
-    def __init__(self, fn, branches):
-        self.fn = fn
-        self.branches = branches
-
-
-def _compiled_step(cache: dict, key: int, guard, model, xb: list, yb: list[float], loss: Callable,
-                   optimizer: Optimizer, params, l2: float, split: float | None) -> tuple[float, int]:
-    """:func:`_step` through the batch's compiled graph (compiled on the batch's first step).
-
-    ``guard`` is False when the graph's shape depends on the labels only; for ``bce`` it gives
-    the side of the log's clamp each output is on: if one crossed, the gradients just added
-    are put back and the graph is rebuilt and compiled again for this side."""
-    step = cache.get(key)
-    if step is not None:
-        fn = step.fn
+    def step(self, batch: list[int], yb: list[float], optimizer: Optimizer, params, l2: float,
+             split: float | None) -> tuple[float, int]:
+        """:func:`_step` on the samples ``batch``, through the compiled loop: (loss, right)."""
+        n = len(batch)
+        samples = self.samples
         optimizer.zero_grad()
-        if not guard:
-            run = fn.backward()
-        else:
-            before = [p.grad for p in fn.inputs]
-            try:
-                run = fn.backward()
-            except ag.OpError:  # e.g. log(0): an output crossed the clamp; the rebuild decides
-                run = None
-            if run is None or guard(run.also, yb) != step.branches:
-                for p, g in zip(fn.inputs, before):
-                    p.grad = g
-                run = None
-        if run is not None:
-            optimizer.step()
-            right = _losses.count_correct(run.also, yb, split) if split is not None else 0
-            return run.value, right
-    outputs = [model(x) for x in xb]
-    value = loss(outputs, yb)
-    if l2:
-        value = value + _losses.l2(params, l2)
-    fn = ag.compile(value, list(model.parameters()), also=outputs, name="fit_step", comments=False)
-    branches = guard([o.data for o in outputs], yb) if guard else None
-    del outputs, value  # the graph is freed here: the compiled step holds none of it
-    cache[key] = _Compiled(fn, branches)
-    optimizer.zero_grad()
-    run = fn.backward()
-    optimizer.step()
-    right = _losses.count_correct(run.also, yb, split) if split is not None else 0
-    return run.value, right
+        start = [p.grad for p in self.params]
+        if l2:  # backward adds the L2 term's edges first: its node comes last in the graph
+            reg = _losses.l2(params, l2)
+            start = [g0 + g for g0, g in zip(start, ag.grad(reg, self.params))]
+        run = self.loop.run_samples([samples[i] for i in batch], [p.data for p in self.params],
+                                    seed=1.0 / n if n > 1 else 1.0, start=start, numbers=batch)
+        # the losses are means: (sum of the samples' losses + 0.0) / n, as ag.sum(terms) / n
+        value = run.values[0] if n == 1 else (math.fsum(run.values) + 0.0) / n
+        if l2:
+            value = value + reg.data
+        for p, g in zip(self.params, run.grads):
+            p.grad = g
+        optimizer.step()
+        if split is None:
+            return value, 0
+        outputs = [also[0] for also in run.also] if self.single_output else run.also
+        return value, _losses.count_correct(outputs, yb, split)
 
 
-_SHAPE_KEPT_BY_LABELS = (_losses.hinge, _losses.bce_with_logits, _losses.mse, _losses.zero_one)
-"""Losses whose graph is decided by the labels alone (hinge's relu(1 - s) or relu(s + 1), ...)."""
+_OWN_LOSSES = (_losses.hinge, _losses.bce, _losses.bce_with_logits, _losses.mse, _losses.zero_one)
+"""nn's losses: each the mean of a one-sample graph that only the label shapes."""
+
+_OWN_CODE = {cls: {name: cls.__dict__.get(name) for name in ("forward", "_forward", "__call__")}
+             for cls in (Module, MLP, Layer, Neuron, Perceptron)}
+"""nn's own forward code, as it was when nn was imported (fit compiles only that)."""
+
+_OWN_ACTIVATIONS = dict(ACTIVATIONS)
+"""The built-in activations, by name, as nn defines them (a name registered later is not one)."""
 
 
-def _compile_plan(model, loss, compiled, repeats: bool, epochs: int, where: str):
-    """None to train eagerly; else the shape guard :func:`_compiled_step` uses (a function,
-    or False when the labels alone decide the shape). Raises for ``compiled=True`` when
+def _compile_plan(model, loss, compiled, rows: list, targets: list[float], epochs: int,
+                  where: str) -> _SampleStep | None:
+    """None to train eagerly; else the compiled step. Raises for ``compiled=True`` when
     compiling would not be right, saying why."""
     if compiled is not True and compiled is not False and compiled != "auto":
         raise InputError(f"{where}: compiled must be True, False or 'auto', got {_checks.short(compiled)}")
     if compiled is False:
         return None
-    reason = None
-    if not _keeps_shape(model):
-        reason = (f"its model is a {type(model).__name__}; fit compiles only nn's own models (MLP, Layer, "
-                  f"Neuron, Perceptron with named activations), whose graph keeps its shape as the weights "
-                  f"move (a model of your own could branch on .data, and the compiled step would not follow)")
-    elif loss is not _losses.bce and not any(loss is known for known in _SHAPE_KEPT_BY_LABELS):
-        reason = (f"its loss {getattr(loss, '__name__', type(loss).__name__)!r} is not one of nn.losses "
-                  f"(bce, bce_with_logits, hinge, mse, zero_one), whose graph fit knows keeps its shape")
-    elif not repeats:
-        reason = ("shuffled minibatches make a new graph every step, so there is nothing to reuse "
-                  "(use shuffle=False or full batch, batch_size=None)")
-    if reason is None and compiled == "auto" and epochs < COMPILE_FROM_EPOCHS:
+    reason = _why_not_compiled(model, loss, targets)
+    if reason is None and compiled == "auto" and epochs * len(rows) < COMPILE_FROM_SAMPLES:
         return None  # too few steps to pay for compiling; True compiles anyway
     if reason is not None:
         if compiled is True:
             raise InputError(f"{where}: cannot compile the training step: {reason}; "
                              f"pass compiled='auto' or False to train eagerly")
         return None
-    return getattr(loss, "branches", None) or False  # bce's log clamp: see losses.bce_branches
+    try:
+        return _SampleStep(model, loss, rows, targets)
+    except ag.CompileTooLarge as e:
+        if compiled is True:
+            raise InputError(f"{where}: cannot compile the training step: {e}") from None
+        return None
+    except (ag.GlassgradError, InputError):
+        if compiled is True:
+            raise
+        return None  # eager training meets the same error, in its own words
 
 
-def _keeps_shape(model) -> bool:
-    """True for nn's own models with named activations: their graph is the same whatever the
-    weights (no Python branch on a value)."""
+def _why_not_compiled(model, loss, targets: list[float]) -> str | None:
+    """Why fit cannot vouch for compiled code of this model and loss (None: it can)."""
+    if not any(loss is own for own in _OWN_LOSSES):
+        return (f"its loss {getattr(loss, '__name__', type(loss).__name__)!r} is not one of nn.losses "
+                f"(bce, bce_with_logits, hinge, mse, zero_one), whose graphs fit knows")
+    units = _units(model)
+    if units is None:
+        return (f"its model is {_own_code_problem(model) or 'a ' + type(model).__name__}; fit compiles only "
+                f"nn's own models (MLP, Layer, Neuron, Perceptron) with their own forward and built-in "
+                f"activations (your code could branch on .data, and compiled code would not follow)")
+    for unit in units:
+        if isinstance(unit, Neuron):
+            act = unit.activation
+            if not isinstance(act, str) or _OWN_ACTIVATIONS.get(act, False) is not unit._act \
+                    or (unit._act is not None and getattr(ag.Value, act, None) is not unit._act):
+                return (f"a neuron's activation {_checks.short(act)} is not one of nn's built-in ones "
+                        f"(relu, sigmoid, tanh, linear) as nn defines them; fit compiles only those (yours "
+                        f"could branch on .data)")
+    if loss is _losses.bce and not _ends_in_sigmoid(model, units):
+        return ("bce needs outputs in [0, 1], and this model's last layer is not a sigmoid (use "
+                "output_activation='sigmoid', or bce_with_logits on raw scores)")
+    if len(set(targets)) > MAX_CASES:
+        return (f"the targets take {len(set(targets))} distinct values, more than the {MAX_CASES} cases "
+                f"fit compiles (one per label value)")
+    return None
+
+
+def _units(model) -> list | None:
+    """The model's modules, if every one is nn's own with nn's own forward; else None."""
     kind = type(model)
     if kind is Perceptron:
-        return True
-    if kind is MLP:
-        layers = model.layers
+        modules = [model]
+    elif kind is MLP:
+        modules = [model, *model.layers, *(n for layer in model.layers for n in layer.neurons)]
     elif kind is Layer:
-        layers = [model]
+        modules = [model, *model.neurons]
     elif kind is Neuron:
-        return isinstance(model.activation, str)
+        modules = [model]
     else:
-        return False
-    return all(type(layer) is Layer and all(type(unit) is Neuron and isinstance(unit.activation, str)
-                                            for unit in layer.neurons) for layer in layers)
+        return None
+    for module in modules:
+        if type(module) not in _OWN_CODE or _own_code_problem(module):
+            return None
+    return [m for m in modules if isinstance(m, (Neuron, Perceptron))]
+
+
+def _own_code_problem(module) -> str | None:
+    """What replaced nn's own forward code on this module (its class or itself), or None."""
+    for cls in (Module, type(module)):
+        for name, original in _OWN_CODE.get(cls, {}).items():
+            if cls.__dict__.get(name) is not original:
+                return f"a {type(module).__name__} whose class's {name} was replaced"
+    for name in ("forward", "_forward", "__call__"):
+        if name in vars(module):
+            return f"a {type(module).__name__} whose {name} was replaced on the instance"
+    return None
+
+
+def _ends_in_sigmoid(model, units: list) -> bool:
+    last = model.layers[-1].neurons if type(model) is MLP else model.neurons if type(model) is Layer else units
+    return all(isinstance(u, Neuron) and u.activation == "sigmoid" for u in last)
 
 
 def _check_optimizer_trains(model, optimizer: Optimizer, where: str) -> None:

@@ -13,6 +13,8 @@ import tokenize
 from hypothesis import given
 from hypothesis import strategies as st
 
+import pytest
+
 import autograd as ag
 from autograd import Value
 
@@ -95,8 +97,8 @@ def test_the_hostile_labels(tmp_path):
         run_everything(labels[start:] + labels[:start], tmp_path)
 
 
-def test_labels_that_are_not_strings_are_ignored(tmp_path):
-    class Evil:
+def test_labels_that_are_not_strings_are_refused_and_compile_reads_only_strings(tmp_path):
+    class Evil(str):  # a str subclass passes the label check; compile must not call its methods
         def __repr__(self):
             (tmp_path / "pwned").touch()
             return "evil"
@@ -104,8 +106,10 @@ def test_labels_that_are_not_strings_are_ignored(tmp_path):
         __str__ = __format__ = __repr__
 
     w, x, out = build(["w"])
+    with pytest.raises(ag.OperandError, match="label must be a str"):
+        x.label = 123
     for v in (*w, x, out):
-        v.label = Evil()  # the slot takes anything; compile reads only str labels
+        v.label = Evil("w")
     fn = ag.compile(out, w, data=[x])
     check_source(fn)
     assert not (tmp_path / "pwned").exists()

@@ -16,8 +16,8 @@ import math
 import types
 from typing import NamedTuple
 
-from ..backprop import overflow_error
-from ..errors import OperandError, describe, finite_float
+from ..backprop import _one_pass_at_a_time, overflow_error
+from ..errors import CompileTooLarge, OperandError, describe, finite_float
 from ..value import Value, _InfiniteDerivative, _op_error, apply
 from .source import HELPERS, Source
 from .tape import CONSTANT, Tape
@@ -25,6 +25,21 @@ from .tape import CONSTANT, Tape
 __all__ = ["CompiledGraph", "Run"]
 
 _SHOWN_LINES = 400  # how much of the source a notebook shows
+
+MAX_SIZE = 250_000
+"""The largest graph ``compile`` writes out, in nodes + edges (a line each). Writing and
+compiling take about 6 KB per line while they run (Python's compiler), so this bounds a
+compile to about 1.5 GB; a larger graph is refused up front with :class:`CompileTooLarge`."""
+
+
+def check_size(tape: Tape, where: str = "compile") -> None:
+    """Refuse a graph beyond :data:`MAX_SIZE`, saying its size and the way out."""
+    nodes, edges = len(tape.ops), sum(map(len, tape.operands))
+    if nodes + edges > MAX_SIZE:
+        raise CompileTooLarge(f"{where}: the graph has {nodes:,} nodes and {edges:,} edges, more than the "
+                              f"{MAX_SIZE:,} (nodes + edges) autograd.compile writes out (compiling takes "
+                              f"about 6 KB per node and edge); run it eagerly instead: output.backward() "
+                              f"(nn.fit: compiled=False), or compile one sample's graph")
 
 
 class Run(NamedTuple):
@@ -45,6 +60,7 @@ class CompiledGraph:
     """
 
     def __init__(self, tape: Tape, inputs: list, data: list, name: str = "step", comments: bool = True):
+        check_size(tape)
         self._tape = tape
         self.inputs = tuple(inputs)
         self.data = tuple(data)
@@ -99,13 +115,14 @@ class CompiledGraph:
         d output / d input to each input's ``.grad`` (leaves accumulate; equal bit for bit to
         eager mode when they start at 0, e.g. after ``zero_grad``). Returns the :class:`Run`.
         If a gradient would overflow, no ``.grad`` is changed."""
-        run = self.run([x.data for x in self.inputs], data)
-        new = [x.grad + g for x, g in zip(self.inputs, run.grads)]
-        for x, g in zip(self.inputs, new):
-            if g - g != 0.0:
-                raise overflow_error("backward", x, g, " (no .grad was changed)")
-        for x, g in zip(self.inputs, new):
-            x.grad = g
+        with _one_pass_at_a_time:  # as eager backward: threads sharing leaves lose nothing
+            run = self.run([x.data for x in self.inputs], data)
+            new = [x.grad + g for x, g in zip(self.inputs, run.grads)]
+            for x, g in zip(self.inputs, new):
+                if g - g != 0.0:
+                    raise overflow_error("backward", x, g, " (no .grad was changed)")
+            for x, g in zip(self.inputs, new):
+                x.grad = g
         return run
 
     @property
@@ -115,13 +132,13 @@ class CompiledGraph:
 
     # -- arguments -------------------------------------------------------------------------
     def _arguments(self, values, data) -> list:
-        args = list(values)
+        args = _listed(values, f"{self.name}: values", len(self.inputs))
         n_inputs, n_data = len(self.inputs), len(self.data)
         if len(args) != n_inputs:
             raise OperandError(f"{self.name}: expects {n_inputs} input value(s), in the order of inputs "
                                f"({_first_labels(self.inputs)}), got {len(args)}")
         if data is not None or n_data:
-            data = [] if data is None else list(data)
+            data = [] if data is None else _listed(data, f"{self.name}: data", n_data)
             if len(data) != n_data:
                 raise OperandError(f"{self.name}: expects {n_data} data value(s), in the order of data= "
                                    f"({_first_labels(self.data)}), got {len(data)}")
@@ -134,34 +151,7 @@ class CompiledGraph:
 
     # -- the slow path: eager mode at the same values ----------------------------------------
     def _replay(self, args: list, grads: bool) -> Run:
-        """Run the graph eagerly at ``args``: raise eager mode's error, or (when the check only
-        overflowed) return eager mode's numbers."""
-        tape = self._tape
-        nodes = []
-        for i, op in enumerate(tape.ops):
-            label = tape.labels[i]
-            if op is None:
-                value = tape.values[i] if tape.roles[i] == CONSTANT else args[tape.slots[i]]
-                nodes.append(Value(value, label))
-                continue
-            operands = [nodes[p] for p in tape.operands[i]]
-            node = apply(op, *operands, const=tape.consts[i])  # eager's checks, eager's error
-            node.label = label
-            nodes.append(node)
-        locals_ = [_local_grads(op, nodes, tape, i) if grads and op is not None else ()
-                   for i, op in enumerate(tape.ops)]
-        value = nodes[tape.output].data
-        also = [nodes[i].data for i in tape.also]
-        if not grads:
-            return Run(value, [], also)
-        d = [0.0] * len(nodes)
-        d[tape.output] = 1.0
-        for i in range(tape.output, -1, -1):
-            for p, local in zip(tape.operands[i], locals_[i]):
-                d[p] += local * d[i]
-                if d[p] - d[p] != 0.0:
-                    raise overflow_error("backward", nodes[p], d[p], " (no .grad was changed)")
-        return Run(value, [0.0 if i is None else d[i] for i in tape.arguments[:tape.n_inputs]], also)
+        return replay(self._tape, args, grads)
 
     # -- how it shows ------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -189,6 +179,58 @@ class CompiledGraph:
         except ImportError:
             return f"<pre>{html.escape(text)}</pre>"
         return highlight(text, PythonLexer(), HtmlFormatter(noclasses=True))
+
+
+def replay(tape: Tape, args: list, grads: bool, seed: float = 1.0, start: list | None = None,
+           backward: bool = True) -> Run:
+    """Run the tape eagerly at ``args``, op by op through :func:`autograd.apply`: raise eager
+    mode's error, or (when a check only overflowed) return eager mode's numbers. The output's
+    gradient is ``seed``; the inputs' gradients are added to ``start`` (zeros by default).
+    With ``grads`` but not ``backward``, the forward pass checks the local derivatives too, as
+    eager mode's forward pass does, and stops there."""
+    nodes = []
+    for i, op in enumerate(tape.ops):
+        label = tape.labels[i]
+        if op is None:
+            value = tape.values[i] if tape.roles[i] == CONSTANT else args[tape.slots[i]]
+            nodes.append(Value(value, label))
+            continue
+        operands = [nodes[p] for p in tape.operands[i]]
+        node = apply(op, *operands, const=tape.consts[i])  # eager's checks, eager's error
+        node.label = label
+        nodes.append(node)
+    locals_ = [_local_grads(op, nodes, tape, i) if grads and op is not None else ()
+               for i, op in enumerate(tape.ops)]
+    value = nodes[tape.output].data
+    also = [nodes[i].data for i in tape.also]
+    if not grads or not backward:
+        return Run(value, [], also)
+    d = [0.0] * len(nodes)
+    for slot, i in enumerate(tape.arguments[:tape.n_inputs]):
+        if i is not None and start is not None:
+            d[i] = start[slot]
+    d[tape.output] += seed
+    for i in range(tape.output, -1, -1):
+        for p, local in zip(tape.operands[i], locals_[i]):
+            d[p] += local * d[i]
+            if d[p] - d[p] != 0.0:
+                raise overflow_error("backward", nodes[p], d[p], " (no .grad was changed)")
+    starts = start if start is not None else [0.0] * tape.n_inputs
+    return Run(value, [starts[k] if i is None else d[i] for k, i in enumerate(tape.arguments[:tape.n_inputs])],
+               also)
+
+
+def _listed(values, what: str, n: int) -> list:
+    """``values`` as a list, or an OperandError saying what was expected."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise OperandError(f"{what} must be a list of {n} number(s), got {type(values).__name__} "
+                           f"{_short(values)}")
+    return list(values)
+
+
+def _short(x) -> str:
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _local_grads(op, nodes: list, tape: Tape, i: int) -> tuple:

@@ -32,8 +32,8 @@ HELPERS = {**{name: f for name, f in vars(math).items() if callable(f) and not n
            "sigmoid": ops.sigmoid_float, "bce_logits": ops._bce_logits}
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_RESERVED = {*keyword.kwlist, *keyword.softkwlist, *dir(builtins), *HELPERS, "check", "grads", "also"}
-_SAFE_LOCAL = re.compile(r"(\{\w+\}|-?[0-9]+\.[0-9]+)\Z")  # an operand, the output, c or a number
+_RESERVED = {*keyword.kwlist, *keyword.softkwlist, *dir(builtins), *HELPERS, "check", "grads", "also",
+             "samples", "case", "seed", "values"}
 _CHECKS_PER_LINE = 12
 _TERMS_PER_STATEMENT = 64
 _BARE = re.compile(r"\{([0-9]+)\}\Z")  # a template that is just an operand
@@ -99,22 +99,22 @@ class Source:
     """The generated text of one graph (``text``) and the argument names it uses."""
 
     def __init__(self, tape: Tape, name: str = "step", comments: bool = True):
-        if not _IDENTIFIER.match(name) or name in _RESERVED or name.startswith("__"):
-            raise OperandError(f"compile: name must be a plain identifier, got {name!r}")
+        if type(name) is not str or not _IDENTIFIER.match(name) or name in _RESERVED or name.startswith("__"):
+            raise OperandError(f"compile: name must be a plain identifier (letters, digits, _), got {name!r}")
         self.tape, self.name, self.comments = tape, name, comments
         self._template_cache = {}
         self.names = self._name_nodes()
-        self.needs_grad = self._needs_grad()
 
     # -- names -----------------------------------------------------------------------
     def _name_nodes(self) -> list[str]:
-        """One name (or, for an unnamed constant, a literal) per node, and one per argument."""
+        """One name (or, for an unnamed constant, a literal) per node, and one per argument;
+        ``grad_names`` holds each node's gradient variable."""
         tape, names = self.tape, Names()
         self.argument_names = []
         for k, label in enumerate(tape.argument_labels):  # arguments first: they are the signature
             base = identifier(label) or (f"p{k}" if k < tape.n_inputs else f"data{k - tape.n_inputs}")
             self.argument_names.append(names.claim(base))
-        result, self.named_constants = [], []
+        result, self.named_constants, self.grad_names = [], [], []
         for i, (op, label, role) in enumerate(zip(tape.ops, tape.labels, tape.roles)):
             if role in (INPUT, DATA):
                 result.append(self.argument_names[tape.slots[i]])
@@ -125,16 +125,12 @@ class Source:
                     result.append(names.claim(base))
                 else:
                     result.append(literal(tape.values[i]))
+                    self.grad_names.append("d_" + names.claim(f"t{i}"))  # its gradient still has a name
+                    continue
             else:
                 result.append(names.claim(identifier(label) or f"t{i}"))
+            self.grad_names.append("d_" + result[-1])
         return result
-
-    def _needs_grad(self) -> list[bool]:
-        """Which nodes depend on an input: only their gradients are computed."""
-        tape, needs = self.tape, []
-        for role, operands in zip(tape.roles, tape.operands):
-            needs.append(role == INPUT or any(needs[p] for p in operands))
-        return needs
 
     # -- templates ---------------------------------------------------------------------
     def _templates(self, i: int) -> tuple[str, tuple[str, ...]]:
@@ -161,8 +157,14 @@ class Source:
         filled = []
         for template in templates:
             bare = _BARE.match(template)
-            filled.append(shown[int(bare.group(1))] if bare else
-                          template.format(*shown, c=c, out=out, args=", ".join(shown)))
+            if bare:
+                filled.append(shown[int(bare.group(1))])
+            elif "{" not in template:  # a number: sum's 1.0 (no call per operand of a wide node)
+                filled.append(template)
+            elif "{args}" in template:  # (joined only where used: a wide sum has one such template)
+                filled.append(template.format(*shown, c=c, out=out, args=", ".join(shown)))
+            else:
+                filled.append(template.format(*shown, c=c, out=out))
         return filled
 
     def _rules(self, i: int, locals_: list[str]) -> list[str]:
@@ -175,90 +177,78 @@ class Source:
         c = "" if const is None else f"{const:g}"
         return [rule.format(*shown, c=c, out=self.names[i]) for rule in op.rule_text]
 
-    # -- the text ----------------------------------------------------------------------
-    def text(self, grads: bool = True) -> str:
-        """The function's source: forward pass, then (with ``grads``) the backward pass."""
-        tape, names = self.tape, self.names
-        out = names[tape.output]
-        name = self.name if grads else self.name + "_forward"
-        lines = [*_wrapped(f"def {name}(", self.argument_names, "):")]
-        what = f"{out} and d {out} / d each input" if grads else out
-        lines.append(f'    """{what}, at the arguments\' values (written by autograd.compile)."""')
-        if self.named_constants:
-            lines.append("    # constants")
-            lines += [f"    {names[i]} = {literal(tape.values[i])}" for i in self.named_constants]
-        lines.append("    # forward pass: one line per node")
-        checked = []  # operands of ops that could hide an inf or nan (relu(-inf) = 0)
-        roles = tape.roles
+    # -- the pieces ----------------------------------------------------------------------
+    def constant_lines(self) -> list[str]:
+        names, tape = self.names, self.tape
+        if not self.named_constants:
+            return []
+        return ["# constants", *(f"{names[i]} = {literal(tape.values[i])}" for i in self.named_constants)]
+
+    def forward_lines(self) -> tuple[list[str], list[str]]:
+        """The forward pass, one line per node; and the values a check must add up (operands
+        of ops that could hide an inf or nan: relu(-inf) = 0)."""
+        tape, names, roles = self.tape, self.names, self.tape.roles
+        lines, checked = ["# forward pass: one line per node"], []
         for i, op in enumerate(tape.ops):
             if op is None:
                 continue
             code, _ = self._templates(i)
-            line = f"    {names[i]} = {self._filled(i, (code,))[0]}"
+            line = f"{names[i]} = {self._filled(i, (code,))[0]}"
             label = tape.labels[i]
             if self.comments and label is not None and identifier(label) != names[i]:
                 line += f"  # {comment_text(label)}"
             lines.append(line)
             if op.hides_inf:
                 checked += [names[p] for p in tape.operands[i] if roles[p] not in (INPUT, DATA, CONSTANT)]
-        if grads:
-            backward = self._backward_lines(checked)
-        lines += self._check_lines(checked)
-        if grads:
-            lines += backward
-            returned = [f"d_{names[i]} + 0.0" if i is not None and self.needs_grad[i] else "0.0"
-                        for i in tape.arguments[:tape.n_inputs]]
-            lines.append("    # the inputs' gradients (+ 0.0: backward starts each at 0.0, so it never gives -0.0)")
-            lines += _wrapped("    grads = [", returned, "]")
-        if tape.also:
-            lines += _wrapped("    also = [", [names[i] for i in tape.also], "]")
-        results = [out, *(["grads"] if grads else []), "check", *(["also"] if tape.also else [])]
-        lines.append(f"    return {', '.join(results)}")
-        return "\n".join(lines) + "\n"
+        return lines, checked
 
-    def _backward_lines(self, checked: list[str]) -> list[str]:
-        """``d_v`` is d output / d v: the sum, over the edges out of v, of local * d_consumer.
+    def backward_lines(self, seed: str = "1.0", accumulate: bool = False) -> tuple[list[str], list[str]]:
+        """The backward pass, one line per edge; and the gradients a check must add up (those
+        of the leaves that are not inputs: eager mode computes and checks them too).
 
-        One line per edge. The edges into ``v`` are added in the order backward adds them
-        (consumers outputs first, operands in order), so the sum is the same float."""
-        tape, names, needs = self.tape, self.names, self.needs_grad
+        ``d_v`` is d output / d v: the sum, over the edges out of v, of local * d_consumer,
+        added in the order backward adds them (consumers outputs first, operands in order), so
+        the sum is the same float. With ``accumulate`` an input's ``d_`` is never reset: every
+        edge adds to it (a loop over samples sums its gradient as backward would)."""
+        tape, names, dnames = self.tape, self.names, self.grad_names
         out = tape.output
-        lines = [f"    # backward pass, outputs first: d_v = d {names[out]} / d v, summed over the edges out of v"]
-        if not needs[out]:
-            return lines
-        lines.append(f"    d_{names[out]} = 1.0")
-        uses = [[] for _ in tape.ops]  # per node: its edges (consumer, term, rule), in backward's order
+        first = f"{dnames[out]} + {seed}" if accumulate and tape.roles[out] == INPUT else seed
+        lines = [f"# backward pass, outputs first: d_v = d {names[out]} / d v, summed over the edges out of v",
+                 f"{dnames[out]} = {first}"]
+        uses = [[] for _ in tape.ops]  # per node: its edges (local, d_consumer, rule), in backward's order
         for i in range(out, -1, -1):
-            op = tape.ops[i]
-            if op is None or not needs[i]:
+            if tape.ops[i] is None:
                 continue
             _, local_code = self._templates(i)
             locals_ = self._filled(i, local_code)
             rules = self._rules(i, locals_) if self.comments else locals_
             for k, p in enumerate(tape.operands[i]):
-                if needs[p]:
-                    uses[p].append((locals_[k], f"d_{names[i]}", f"d{names[i]}/d{names[p]} = {rules[k]}"))
-                elif not _SAFE_LOCAL.match(local_code[k]):  # no gradient here, but eager checks the local
-                    checked.append(locals_[k])
+                uses[p].append((locals_[k], dnames[i], f"d{names[i]}/d{names[p]} = {rules[k]}"))
         for p in range(out - 1, -1, -1):
             if uses[p]:
-                lines += self._sum_lines(f"d_{names[p]}", uses[p])
-        return lines
+                keep = accumulate and tape.roles[p] == INPUT
+                lines += self._sum_lines(dnames[p], uses[p], keep)
+        checked = [dnames[i] for i, role in enumerate(tape.roles) if role in (DATA, CONSTANT) and uses[i]]
+        return lines, checked
 
-    def _sum_lines(self, target: str, edges: list) -> list[str]:
-        """``target = t1 + t2 + ...``, one term (and its comment) per line, in statements of at
-        most _TERMS_PER_STATEMENT terms (Python's compiler recurses once per term)."""
+    def _sum_lines(self, target: str, edges: list, keep: bool = False) -> list[str]:
+        """``target = t1 + t2 + ...`` (with ``keep``, ``target += t1`` and so on), one term
+        (and its comment) per line, in statements of at most _TERMS_PER_STATEMENT terms
+        (Python's compiler recurses once per term)."""
+        if keep:  # one edge at a time, as backward's `parent.grad += local * node.grad`
+            return [f"{target} += {_term(local, d)}" + (f"  # {comment_text(rule, 60, quoted=False)}"
+                                                        if self.comments else "") for local, d, rule in edges]
         lines = []
         for start in range(0, len(edges), _TERMS_PER_STATEMENT):
             chunk = edges[start:start + _TERMS_PER_STATEMENT]
             terms = [] if start == 0 else [target]
-            terms += [_term(local, d, first=(start == 0 and k == 0)) for k, (local, d, _) in enumerate(chunk)]
+            terms += [_term(local, d) for local, d, _ in chunk]
             comments = [""] * (len(terms) - len(chunk)) + [
                 f"  # {comment_text(rule, 60, quoted=False)}" if self.comments else "" for _, _, rule in chunk]
             if len(terms) == 1:
-                lines.append(f"    {target} = {terms[0]}{comments[0]}")
+                lines.append(f"{target} = {terms[0]}{comments[0]}")
                 continue
-            head = f"    {target} = ("
+            head = f"{target} = ("
             pad = " " * len(head)
             for k, (term, comment) in enumerate(zip(terms, comments)):
                 text = term if k == 0 else (f"- {term[1:]}" if term.startswith("-") else f"+ {term}")
@@ -266,17 +256,101 @@ class Source:
                 lines.append(f"{head if k == 0 else pad}{text}{end}{comment}")
         return lines
 
-    def _check_lines(self, checked: list[str]) -> list[str]:
-        if not checked:
-            return ["    check = 0.0"]
-        lines = ["    # eager mode refuses inf and nan at every node; these values could hide one: their sum tells"]
-        for start in range(0, len(checked), _CHECKS_PER_LINE):
-            terms = " + ".join(checked[start:start + _CHECKS_PER_LINE])
-            lines.append(f"    check {'=' if start == 0 else '+='} {terms}")
-        return lines
+    def returned_grads(self) -> list[str]:
+        """What each input's gradient is in the code (``0.0`` for an input the output does not use)."""
+        tape = self.tape
+        return ["0.0" if i is None else self.grad_names[i] for i in tape.arguments[:tape.n_inputs]]
+
+    # -- the text ----------------------------------------------------------------------
+    def text(self, grads: bool = True) -> str:
+        """The function's source: forward pass, then (with ``grads``) the backward pass."""
+        tape, names = self.tape, self.names
+        out = names[tape.output]
+        name = self.name if grads else self.name + "_forward"
+        lines = [*_wrapped(f"def {name}(", self.argument_names, "):", indent=" " * 8)]
+        what = f"{out} and d {out} / d each input" if grads else out
+        body = [f'"""{what}, at the arguments\' values (written by autograd.compile)."""',
+                *self.constant_lines()]
+        forward, checked = self.forward_lines()
+        body += forward
+        if grads:
+            backward, more = self.backward_lines()
+            body += backward
+            checked += more
+        body += _check_lines(checked)
+        if grads:
+            body.append("# the inputs' gradients (+ 0.0: backward starts each at 0.0, so it never gives -0.0)")
+            body += _wrapped("grads = [", [f"{g} + 0.0" if g != "0.0" else g for g in self.returned_grads()], "]")
+        if tape.also:
+            body += _wrapped("also = [", [names[i] for i in tape.also], "]")
+        results = [out, *(["grads"] if grads else []), "check", *(["also"] if tape.also else [])]
+        body.append(f"return {', '.join(results)}")
+        return "\n".join(lines + _indented(body, 1)) + "\n"
 
 
-def _term(local: str, d: str, first: bool) -> str:
+def loop_text(cases: list[Source], name: str, case_notes: list[str] | None = None) -> str:
+    """One function that runs a graph per sample, in a loop, and sums the inputs' gradients.
+
+    ``cases`` are sources of one sample's graph in its possible shapes (one per label value,
+    say: hinge builds relu(1 - s) for y = 1 and relu(s + 1) for y = -1), made with the same
+    inputs and data leaves, so they share the argument names. Each sample is a tuple of its
+    data values and its case's index. The inputs' gradients start at ``start`` values and
+    every edge into an input adds to them, sample after sample: the sum ``backward`` makes on
+    the graph of all the samples, when the samples come in reverse order."""
+    first = cases[0]
+    tape = first.tape
+    inputs = first.argument_names[:tape.n_inputs]
+    data = first.argument_names[tape.n_inputs:]
+    grads = [f"d_{x}" for x in inputs]
+    lines = [*_wrapped(f"def {name}(", [*inputs, "samples", "seed", *grads], "):", indent=" " * 8)]
+    body = ['"""Each sample\'s output, the inputs\' gradients summed over the samples (from their values '
+            'given as d_...), a check, and the also values (written by autograd.compile)."""',
+            "values, also = [], []",
+            "check = 0.0",
+            f"for {', '.join([*data, 'case'])} in samples:" if data else "for case in samples:"]
+    for k, case in enumerate(cases):
+        note = comment_text(case_notes[k], 60, quoted=False) if case_notes else ""
+        part = [f"# case {k}{': ' + note if note else ''}", *case.constant_lines()]
+        forward, checked = case.forward_lines()
+        backward, more = case.backward_lines(seed="seed", accumulate=True)
+        part += forward + backward
+        part += _check_lines([case.names[case.tape.output], *checked, *more], target="check", add=True)
+        part.append(f"values.append({case.names[case.tape.output]})")
+        if case.tape.also:
+            part += _wrapped("also.append([", [case.names[i] for i in case.tape.also], "])")
+        if len(cases) == 1:
+            body += _indented(part, 1)
+        else:
+            body.append(f"    {'if' if k == 0 else 'elif'} case == {k}:")
+            body += _indented(part, 2)
+    body += _wrapped("grads = [", [f"{g} + 0.0" if g != "0.0" else g for g in _loop_grads(cases)], "]")
+    body.append("return values, grads, check, also")
+    return "\n".join(lines + _indented(body, 1)) + "\n"
+
+
+def _loop_grads(cases: list[Source]) -> list[str]:
+    """An input's accumulator is its argument d_x whether or not a case uses it."""
+    first = cases[0]
+    return [f"d_{x}" for x in first.argument_names[:first.tape.n_inputs]]
+
+
+def _check_lines(checked: list[str], target: str = "check", add: bool = False) -> list[str]:
+    """``check = a + b + ...``: one number whose being finite says every term is."""
+    if not checked:
+        return [] if add else [f"{target} = 0.0"]
+    lines = ["# eager mode refuses inf and nan at every node; these values could hide one: their sum tells"]
+    for start in range(0, len(checked), _CHECKS_PER_LINE):
+        terms = " + ".join(checked[start:start + _CHECKS_PER_LINE])
+        lines.append(f"{target} {'=' if start == 0 and not add else '+='} {terms}")
+    return lines
+
+
+def _indented(lines: list[str], level: int) -> list[str]:
+    pad = "    " * level
+    return [pad + line for line in lines]
+
+
+def _term(local: str, d: str) -> str:
     """local * d, with 1 * d written d and -1 * d written -d (the same float, exactly)."""
     if local == "1.0":
         return d
@@ -285,10 +359,9 @@ def _term(local: str, d: str, first: bool) -> str:
     return f"{local} * {d}"
 
 
-def _wrapped(head: str, items: list[str], tail: str, width: int = 100) -> list[str]:
+def _wrapped(head: str, items: list[str], tail: str, width: int = 100, indent: str = "    ") -> list[str]:
     """``head`` + items joined by ", " + ``tail``, broken into lines of about ``width``."""
     lines, line = [], head
-    indent = " " * 8
     for k, item in enumerate(items):
         piece = item + (", " if k < len(items) - 1 else "")
         if len(line) + len(piece) > width and line.strip() and line != head:
