@@ -153,7 +153,9 @@ _SCRIPT = """
       });
     });
     if (smallest === Infinity) smallest = 10;
-    var width = Math.max(view.clientWidth, box.width * 13 / smallest);
+    // text of 13 px; a drawing narrower than the view grows to its width, but not past 16 px text
+    var width = box.width * 13 / smallest;
+    if (width < view.clientWidth) width = Math.min(view.clientWidth, box.width * 16 / smallest);
     area.style.setProperty("--width", Math.round(width) + "px");
     var all = bounds(parts(frame)), v = view.getBoundingClientRect();
     if (focus && (!all || all.right - all.left > v.width || all.bottom - all.top > v.height)) {

@@ -215,7 +215,7 @@ def answer_is_right(given: float, answer: float) -> bool:
 class Question:
     """One question of a quiz, asked at backward step ``step`` (a list index) before it is shown.
 
-    ``asks`` names what the learner types the value of (``∂L/∂yhat``, or ``the contribution``),
+    ``asks`` names what the learner types the value of (``∂L/∂yhat``, or ``contribution``),
     ``prompt`` says plainly what is asked, ``answer`` is the value (``shown``: as the trace writes
     numbers), and ``explanation`` is the chain rule with its numbers, shown after the answer.
     """
@@ -635,7 +635,7 @@ class Trace:
                     said = (f"use {k} of the {len(mine)} uses of {name} (by {through}); {lhs} so far: "
                             f"{before}, and this adds to it")
                 prompt = f"{lhs} += {rows[0]}: {said}. What does this use contribute?"
-                questions.append(Question(s.index, node, kind, "the contribution", prompt, s.contribution,
+                questions.append(Question(s.index, node, kind, "contribution", prompt, s.contribution,
                                           n.number(s.contribution), s.text))
         return tuple(questions)
 
