@@ -401,3 +401,29 @@ def test_text_markdown_and_html_show_the_verdict_the_hint_and_the_ops_alone():
     page = report._repr_html_()
     assert "<code>+=</code>" in page and "each op run alone" in page
     assert "<script" not in page
+
+
+def test_small_slip_alone_grown_by_the_graph_is_still_named():
+    """At x = 12, tanh's derivative is 1.5e-10 and the slip 1 - t gives 7.5e-11: too small to
+    see alone, but times 1e6 further up it is the graph's wrong gradient, so tanh is named."""
+    V = planted("tanh")
+    x = V(12.0, label="x")
+    t = x.tanh()
+    t.label = "t"
+    y = t * 1e6
+    y.label = "y"
+    y.backward()
+    report = ag.check_engine(y)
+    assert report.first_wrong.node == "x"
+    assert report.message.startswith("tanh: your backward gives 7.5")
+    assert "t not squared" in report.hint and "tanh WRONG at 1 of 1 point" in report.alone_summary()
+
+
+def test_tiny_slip_alone_is_reported_at_tanh():
+    """tanh at e**2 = 7.39 (the fuzz test's find): 7.6e-7 for 1.5e-6 is wrong alone."""
+    V = planted("tanh")
+    x = V(2.0, label="x")
+    y = x.exp().tanh()
+    y.backward()
+    report = ag.check_engine(y)
+    assert report.message.startswith("tanh: your backward gives 7.6")
