@@ -186,11 +186,12 @@ class ArrayLoop:
         batch = _Batch(self, self._values(values), *self._columns(columns), numbers, mode)
         batch.seeds = self._seeds(seed, batch.n)
         batch.split(self._cases(cases, batch.n), chunk if type(chunk) is int and chunk > 0 else CHUNK)
+        start = self._start(start) if mode == GRADS else None
         with np.errstate(all="ignore"):
             parts = batch.fast()
             if parts is None:
                 parts = batch.careful()
-        return batch.combined(parts, self._start(start) if mode == GRADS else None)
+            return batch.combined(parts, start)
 
     # -- arguments ---------------------------------------------------------------------------------
     def _values(self, values) -> list:
@@ -343,11 +344,9 @@ class _Batch:
             columns = [col[a:b] for col in cols]
             try:
                 if mode == GRADS:
-                    results = fn(*self.args, *columns, seeds[a:b])
-                    out, g, check = results[0], results[1], results[2]
+                    out, g, check, *extra = fn(*self.args, *columns, seeds[a:b])
                 else:
-                    results = fn(*self.args, *columns)
-                    out, g, check = results[0], (), results[1]
+                    (out, check, *extra), g = fn(*self.args, *columns), ()
                 total = np.add(check, out)
                 if total.dtype.kind != "f" or not np.isfinite(total).all():
                     return None
@@ -358,8 +357,7 @@ class _Batch:
                 return None
             values.append(_per_sample(np, out, b - a))
             grads.append(g)
-            extra = results[3] if len(results) > 3 else []
-            also.append(np.column_stack([_per_sample(np, x, b - a) for x in extra]) if extra else
+            also.append(np.column_stack([_per_sample(np, x, b - a) for x in extra[0]]) if extra else
                         np.empty((b - a, 0)))
         if not values:
             return _Part(case, lo, hi, np.empty(0), np.zeros(len(self.loop.inputs)), np.empty((0, 0)))
