@@ -427,3 +427,15 @@ def test_tiny_slip_alone_is_reported_at_tanh():
     y.backward()
     report = ag.check_engine(y)
     assert report.message.startswith("tanh: your backward gives 7.6")
+
+
+def test_past_the_limit_of_runs_alone_the_graph_still_speaks(monkeypatch):
+    import autograd.tools.engine_check as engine_check
+
+    monkeypatch.setattr(engine_check, "ALONE_LIMIT", 1)
+    _, report = checked("forward_order", sanity)
+    assert not report.ok and len(report.alone) == 1
+    # q feeds h + q and q * x: one of the two was run alone, so the walk cannot be concluded
+    assert report.first_wrong.node == "q"
+    assert report.message.startswith("node q feeds 2 uses")
+    assert report.message.endswith("(not every use of node q was run alone)")

@@ -189,7 +189,9 @@ def _verdict(first, users, rows, order, ops_of, mine, expected, alone, atol, rto
         return diagnose_walk([r.theirs for r in sorted(rows, key=lambda r: r.index)],
                              ops_of, mine, seen, atol, rtol)
     message, hint = _blame(first, order, ops_of, mine, expected, {})
-    skipped = next(alone[j] for j in users if j in alone and alone[j].skipped)
+    skipped = next((alone[j] for j in users if j in alone and alone[j].skipped), None)
+    if skipped is None:  # more distinct uses than ALONE_LIMIT
+        return f"{message} (not every use of node {first.node} was run alone)", hint
     return f"{message} ({skipped.op} could not be run alone: {skipped.skipped})", hint
 
 
