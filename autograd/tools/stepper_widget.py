@@ -60,13 +60,13 @@ def stepper_widget(trace, questions=None):
         return k in by_step and k not in answered
 
     def drawing_html(k: int, ask: str | None = None) -> str:
+        """Step ``k``'s drawing (as a question of kind ``ask``): cropped around the step, or whole."""
         drawing, svg = trace.rendered_frames([k], **({"ask": ask} if ask else {}))[0]
-        prefix = _next_prefix(k) + "-"
-        if whole.value:
-            return inline_svg(svg, prefix).replace("<svg ", '<svg style="max-width: 100%; height: auto;" ', 1)
-        focus = [drawing.node_id(by_step[k].node)] if ask else drawing.highlighted
-        cropped = zoomed_svg(svg, focus, drawing.highlighted)
-        return inline_svg(cropped, prefix).replace("<svg ", '<svg style="max-width: 100%; height: auto;" ', 1)
+        if not whole.value:
+            focus = [drawing.node_id(by_step[k].node)] if ask else drawing.highlighted
+            svg = zoomed_svg(svg, focus, drawing.highlighted)
+        return inline_svg(svg, _next_prefix(k) + "-").replace(
+            "<svg ", '<svg style="max-width: 100%; height: auto;" ', 1)
 
     def render() -> None:
         k = trace.step
