@@ -9,6 +9,9 @@ Figures (median of several runs, this machine):
   (one record per value, one node per op, unlabelled edges; no escaping, no boxes).
 * Refusing a 10^5-deep chain with ``max_nodes`` (it stops counting at max_nodes + 1).
 * Rendering an unfused MLP(2, [4, 1]) to SVG with each renderer found (``dot``, ``graphviz-pure``).
+
+A figure that hits a limit (draw's ``max_nodes``, a renderer that fails) is a row saying so, and
+the other figures still run: the output never ends in a traceback.
 """
 
 from __future__ import annotations
@@ -76,13 +79,26 @@ def median_time(fn, repeat: int = 5) -> float:
     return statistics.median(times)
 
 
+def limit_row(name: str, size: str, error: BaseException) -> None:
+    """A figure that could not be made: its row says why, in one line."""
+    reason = " ".join(str(error).split())
+    print(f"{name:<36} {size}  not measured: {type(error).__name__}: "
+          f"{reason if len(reason) <= 300 else reason[:297] + '...'}")
+
+
 def dot_text_figures(name: str, root: Value) -> None:
-    n = len(ag.topological_order(root))
+    order = ag.topological_order(root)
+    n = len(order)
+    edges = sum(len(node.parents) for node in order)
     root.backward()
-    ours = median_time(lambda: ag.draw(root, max_nodes=n).source)
+    try:  # the whole graph: max_nodes bounds the values and the edges alike
+        ours = median_time(lambda: ag.draw(root, max_nodes=max(n, edges)).source)
+    except ag.GlassgradError as e:
+        limit_row(name, f"{n:>7,} values", e)
+        return
     walk = median_time(lambda: ag.topological_order(root))
     bare = median_time(lambda: micrograd_draw_dot(root).source)
-    print(f"{name:<34} {n:>7,} values  {ours:7.3f} s  {ours:6.1%} of 1 s  "
+    print(f"{name:<36} {n:>7,} values  {ours:7.3f} s  {ours:6.1%} of 1 s  "
           f"{1e6 * ours / n:5.1f} us/value  x{ours / walk:5.1f} the walk  x{ours / bare:4.2f} bare draw_dot")
 
 
@@ -99,26 +115,43 @@ def refusal_figures() -> None:
             return
         raise AssertionError("not refused")
 
-    refused = median_time(refuse)
+    try:
+        refused = median_time(refuse)
+    except (ag.GlassgradError, AssertionError) as e:
+        limit_row("refuse a 10^5-deep chain", f"{100_001:>7,} values", e)
+        return
     walk = median_time(lambda: ag.topological_order(y))
     tail = median_time(lambda: ag.draw(y, start=y.parents[0].parents[0]).source)
-    print(f"{'refuse a 10^5-deep chain':<34} {100_001:>7,} values  {refused:7.4f} s  "
+    print(f"{'refuse a 10^5-deep chain':<36} {100_001:>7,} values  {refused:7.4f} s  "
           f"(walking it all: {walk:.4f} s, x{walk / refused:.0f}); drawing its 3-value tail: {tail:.4f} s")
 
 
 def render_figures() -> None:
     loss = (mlp_unfused(2, [4, 1]) - 1.0) ** 2
     loss.backward()
-    d = ag.draw(loss)
     n = len(ag.topological_order(loss))
+    name = "render unfused MLP(2,[4,1]) to SVG"
+    try:
+        d = ag.draw(loss)
+    except ag.GlassgradError as e:
+        limit_row(name, f"{n:>7,} values", e)
+        return
     pure = shutil.which("graphviz-pure") or next(
         (str(Path(f) / "graphviz-pure") for f in drawing._script_dirs() if (Path(f) / "graphviz-pure").is_file()),
         None)
-    for program in filter(None, (shutil.which("dot"), pure)):
+    programs = list(filter(None, (shutil.which("dot"), pure)))
+    if not programs:
+        print(f"{name:<36} {n:>7,} values  not measured: neither dot nor graphviz-pure was found")
+    for program in programs:
         def render():
-            subprocess.run([program, "-Tsvg"], input=d.source.encode(), capture_output=True, check=True)
-        print(f"{'render unfused MLP(2,[4,1]) to SVG':<34} {n:>7,} values  {median_time(render, 3):7.3f} s  "
-              f"with {Path(program).name}")
+            subprocess.run([program, "-Tsvg"], input=d.source.encode(), capture_output=True, check=True,
+                           timeout=120)
+        try:
+            seconds = median_time(render, 3)
+        except (OSError, subprocess.SubprocessError) as e:
+            limit_row(name, f"{n:>7,} values", e)
+            continue
+        print(f"{name:<36} {n:>7,} values  {seconds:7.3f} s  with {Path(program).name}")
 
 
 if __name__ == "__main__":
