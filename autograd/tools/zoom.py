@@ -7,7 +7,7 @@ them (the asked node) in the middle. At scale 1 Graphviz's 11 pt text is about 1
 
     >>> svg = ('<svg width="900pt" height="300pt" viewBox="0.00 0.00 900.00 300.00">'
     ...        '<g id="graph0" class="graph" transform="scale(1 1) rotate(0) translate(4 296)">'
-    ...        '<g id="v1" class="node"><text x="780" y="-150">far right</text></g></g></svg>')
+    ...        '<g id="v1" class="node"><text x="780" y="-150" font-size="14.00">far right</text></g></g></svg>')
     >>> print(zoomed_svg(svg, ["v1"], width=400, height=200)[:71])
     <svg width="400pt" height="200pt" viewBox="500.00 39.00 400.00 200.00">
 """
@@ -25,7 +25,8 @@ _TRANSLATE = re.compile(rf'class="graph" transform="scale\(1 1\) rotate\(0\) tra
 _NEXT = re.compile(r'<!-- |<g id="[^"]*" class="(?:node|edge|cluster)"')
 _POINTS = re.compile(r'\b(?:points|d)="([^"]*)"')
 _PAIR = re.compile(rf"({_NUMBER})[, ]({_NUMBER})")
-_TEXT = re.compile(rf'<text[^>]*\bx="({_NUMBER})" y="({_NUMBER})"[^>]*?(?:font-size="([\d.]+)")?[^>]*>([^<]*)</text>')
+_TEXT = re.compile(r"<text\b([^>]*)>([^<]*)</text>")
+_ATTRIBUTE = re.compile(rf'\b(x|y|font-size)="({_NUMBER})"')
 _ELLIPSE = re.compile(rf'<ellipse[^>]*\bcx="({_NUMBER})" cy="({_NUMBER})" rx="({_NUMBER})" ry="({_NUMBER})"')
 
 
@@ -43,10 +44,12 @@ def element_box(svg: str, element_id: str) -> tuple[float, float, float, float] 
         for x, y in _PAIR.findall(points):
             xs.append(float(x))
             ys.append(float(y))
-    for x, y, size, text in _TEXT.findall(part):  # text: from its baseline, about 0.6 em per character
-        em = float(size or 14)
-        xs += [float(x), float(x) + 0.6 * em * len(text)]
-        ys += [float(y) - em, float(y)]
+    for attributes, text in _TEXT.findall(part):  # from its baseline, about 0.6 em per character
+        at = {name: float(number) for name, number in _ATTRIBUTE.findall(attributes)}
+        if "x" in at and "y" in at:
+            em = at.get("font-size", 14.0)
+            xs += [at["x"], at["x"] + 0.6 * em * len(text)]
+            ys += [at["y"] - em, at["y"]]
     for cx, cy, rx, ry in _ELLIPSE.findall(part):
         xs += [float(cx) - float(rx), float(cx) + float(rx)]
         ys += [float(cy) - float(ry), float(cy) + float(ry)]
