@@ -175,7 +175,8 @@ def spoilers(nb, min_length: int = 6) -> list[str]:
 
     * an exercise cell whose saved output shows a check's verdict (✓ or ✗): it was saved from a
       run with its answers filled in, not as a learner first meets it;
-    * a solution's code (``min_length`` characters or more, spaces ignored) in a code cell, an
+    * a solution's code (``min_length`` characters or more, spaces ignored; not a bare variable
+      name such as ``delta_o``, which names another answer) in a code cell, an
       output or a visible (not collapsed) markdown cell before the exercise's Solution block,
       unless the exercise cell's metadata says why it may stand there
       (``{"glassgrad": {"answer_shown_above": "why"}}``: an exercise to find and fix a difference).
@@ -192,8 +193,8 @@ def spoilers(nb, min_length: int = 6) -> list[str]:
             continue
         for name, code in exercise.blanks.items():
             needle = re.sub(r"\s+", "", code.strip("\"'"))
-            if len(needle) < min_length:
-                continue
+            if len(needle) < min_length or (needle == code and needle.isidentifier()):
+                continue  # too short to give anything away, or the name of another variable
             for i, cell in enumerate(nb.cells[:exercise.solution_cell]):
                 text = (_visible_markdown(cell.source) if cell.cell_type == "markdown"
                         else cell.source + _output_text(cell))
