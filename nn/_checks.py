@@ -9,6 +9,8 @@ from autograd import Value
 
 from .errors import InputError
 
+_LARGEST = 1.7976931348623157e308  # the largest finite float
+
 LABEL_SETS = ((0, 1), (-1, 1))
 """The label sets a classifier in ``nn`` understands: {0, 1} and {-1, +1}."""
 
@@ -97,7 +99,13 @@ def inputs(x, n: int, where: str) -> list:
 
 def dataset(X, y, where: str, n_inputs: int | None = None) -> tuple[list[list[float]], list[float]]:
     """``(X, y)`` checked: not empty, the same length, every row of the same (or the
-    given) width, every number finite. Returns plain float copies."""
+    given) width, every number finite. Returns plain float copies.
+
+    Lists of rows and labels, or NumPy arrays (``X`` with a row per sample, ``y`` one label
+    per sample); arrays of numbers are checked and copied in one pass, not number by number."""
+    arrays = _numpy_dataset(X, y, where, n_inputs)
+    if arrays is not None:
+        return arrays[0].tolist(), arrays[1].tolist()
     X = _rows(X, "X", where)
     y = _rows(y, "y", where)
     if not X:
@@ -117,6 +125,51 @@ def dataset(X, y, where: str, n_inputs: int | None = None) -> tuple[list[list[fl
         rows.append([number(v, f"X[{i}][{j}]", where) for j, v in enumerate(row)])
     labels = [number(v.data if isinstance(v, Value) else v, f"y[{i}]", where) for i, v in enumerate(y)]
     return rows, labels
+
+
+def _numpy_dataset(X, y, where: str, n_inputs: int | None):
+    """``dataset`` for NumPy arrays of numbers (None for anything else, which is checked
+    number by number). Only the arrays' own methods are used: nn never imports NumPy."""
+    if not (_is_numeric_array(X) and X.ndim == 2 and X.shape[0] > 0):
+        return None
+    if _is_numeric_array(y) and y.ndim == 2 and y.shape[1] == 1 and y.shape[0] == X.shape[0]:
+        raise InputError(f"{where}: y has shape {y.shape}: one label per sample is a 1-D array "
+                         f"(y.ravel() makes one)")
+    if not (_is_numeric_array(y) and y.ndim == 1):
+        return None
+    if len(X) != len(y):
+        raise InputError(f"{where}: X has {len(X)} rows but y has {len(y)} labels")
+    width = n_inputs if n_inputs is not None else X.shape[1]
+    if X.shape[1] == 0:
+        raise InputError(f"{where}: X[0] has no features")
+    if X.shape[1] != width:
+        raise InputError(f"{where}: X[0] has {X.shape[1]} feature{'s' if X.shape[1] != 1 else ''}, "
+                         f"expected {width}" + (" (the model's input size)" if n_inputs else ""))
+    rows, labels = X.astype("float64"), y.astype("float64")
+    for name, values in (("X", rows), ("y", labels)):
+        bad = ~(abs(values) <= _LARGEST)  # inf or nan (an int too large for a float became inf)
+        if bad.any():
+            index = tuple(int(k[0]) for k in bad.nonzero())
+            shown = "".join(f"[{k}]" for k in index)
+            raise InputError(f"{where}: {name}{shown} must be finite, got {float(values[index])!r}")
+    return rows, labels
+
+
+def dataset_columns(X, y, where: str, n_inputs: int | None = None):
+    """``(X, y)`` checked as :func:`dataset` checks it, as NumPy arrays: the columns (shape
+    (n_features, n_samples), one contiguous column per feature: what
+    ``autograd.compile_arrays`` takes) and the labels. Needs NumPy (nn.fit's fast path calls
+    it only when NumPy is installed); NumPy arrays given are not copied number by number."""
+    import numpy as np
+
+    arrays = _numpy_dataset(X, y, where, n_inputs)
+    rows, labels = arrays if arrays is not None else dataset(X, y, where, n_inputs)
+    return np.ascontiguousarray(np.asarray(rows, dtype=np.float64).T), np.asarray(labels, dtype=np.float64)
+
+
+def _is_numeric_array(x) -> bool:
+    """A NumPy array of ints or floats (not bools, objects, strings or complex numbers)."""
+    return type(x).__module__ == "numpy" and type(x).__name__ == "ndarray" and x.dtype.kind in "iuf"
 
 
 def labels_in(y: list[float], allowed, where: str, hint: str = "") -> None:
