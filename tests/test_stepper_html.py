@@ -232,6 +232,10 @@ def test_the_widget_quiz_asks_a_whole_gradient_with_the_asked_node_in_view():
     assert "yhat has 2 uses" in shown.value and "grad -2.075" not in shown.value and not check.disabled
     node = t.frame(q.step).node_id(yhat)
     assert in_view_box(shown.value, node)                       # cropped around the asked node, at scale 1
+    for other in t.questions(params=params_of(L)):             # and so every question of the quiz
+        slider.value = other.step + 1
+        assert in_view_box(shown.value, t.frame(other.step).node_id(other.node)), t.notation[other.node]
+    slider.value = q.step + 1
     width = float(re.search(r'<svg[^>]*width="([\d.]+)pt"', shown.value)[1])
     assert width <= 720 < float(re.search(r'<svg width="([\d.]+)pt"', t.svg(q.step))[1])
     whole.value = True
