@@ -231,6 +231,13 @@ class _SampleStep:
                                     case_notes=[f"y = {t:g}" for t in labels])
         self.samples = [(*row, case_of[t]) for row, t in zip(rows, targets)]
         self.single_output = not isinstance(out, list)
+        self.l2 = None  # the L2 term's compiled graph, (alpha, fn), made on first use
+
+    def _l2(self, params, alpha: float):
+        """The L2 term of the step, compiled once: its value and d/d each parameter."""
+        if self.l2 is None or self.l2[0] != alpha:
+            self.l2 = (alpha, ag.compile(_losses.l2(params, alpha), self.params, name="l2_term"))
+        return self.l2[1]
 
     def step(self, batch: list[int], yb: list[float], optimizer: Optimizer, params, l2: float,
              split: float | None) -> tuple[float, int]:
@@ -239,15 +246,16 @@ class _SampleStep:
         samples = self.samples
         optimizer.zero_grad()
         start = [p.grad for p in self.params]
+        values = [p.data for p in self.params]
         if l2:  # backward adds the L2 term's edges first: its node comes last in the graph
-            reg = _losses.l2(params, l2)
-            start = [g0 + g for g0, g in zip(start, ag.grad(reg, self.params))]
-        run = self.loop.run_samples([samples[i] for i in batch], [p.data for p in self.params],
+            reg, reg_grads = self._l2(params, l2)(values)
+            start = [g0 + g for g0, g in zip(start, reg_grads)]
+        run = self.loop.run_samples([samples[i] for i in batch], values,
                                     seed=1.0 / n if n > 1 else 1.0, start=start, numbers=batch)
         # the losses are means: (sum of the samples' losses + 0.0) / n, as ag.sum(terms) / n
         value = run.values[0] if n == 1 else (math.fsum(run.values) + 0.0) / n
         if l2:
-            value = value + reg.data
+            value = value + reg
         for p, g in zip(self.params, run.grads):
             p.grad = g
         optimizer.step()

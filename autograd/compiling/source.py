@@ -33,7 +33,7 @@ HELPERS = {**{name: f for name, f in vars(math).items() if callable(f) and not n
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _RESERVED = {*keyword.kwlist, *keyword.softkwlist, *dir(builtins), *HELPERS, "check", "grads", "also",
-             "samples", "case", "seed", "values"}
+             "samples", "case", "seed", "values", "keep_value", "keep_also"}
 _CHECKS_PER_LINE = 12
 _TERMS_PER_STATEMENT = 64
 _BARE = re.compile(r"\{([0-9]+)\}\Z")  # a template that is just an operand
@@ -306,6 +306,7 @@ def loop_text(cases: list[Source], name: str, case_notes: list[str] | None = Non
     body = ['"""Each sample\'s output, the inputs\' gradients summed over the samples (from their values '
             'given as d_...), a check, and the also values (written by autograd.compile)."""',
             "values, also = [], []",
+            "keep_value, keep_also = values.append, also.append",
             "check = 0.0",
             f"for {', '.join([*data, 'case'])} in samples:" if data else "for case in samples:"]
     for k, case in enumerate(cases):
@@ -315,9 +316,9 @@ def loop_text(cases: list[Source], name: str, case_notes: list[str] | None = Non
         backward, more = case.backward_lines(seed="seed", accumulate=True)
         part += forward + backward
         part += _check_lines([case.names[case.tape.output], *checked, *more], target="check", add=True)
-        part.append(f"values.append({case.names[case.tape.output]})")
+        part.append(f"keep_value({case.names[case.tape.output]})")
         if case.tape.also:
-            part += _wrapped("also.append([", [case.names[i] for i in case.tape.also], "])")
+            part += _wrapped("keep_also([", [case.names[i] for i in case.tape.also], "])")
         if len(cases) == 1:
             body += _indented(part, 1)
         else:
