@@ -433,9 +433,14 @@ def test_past_the_limit_of_runs_alone_the_graph_still_speaks(monkeypatch):
     import autograd.tools.engine_check as engine_check
 
     monkeypatch.setattr(engine_check, "ALONE_LIMIT", 1)
-    _, report = checked("forward_order", sanity)
-    assert not report.ok and len(report.alone) == 1
-    # q feeds h + q and q * x: one of the two was run alone, so the walk cannot be concluded
-    assert report.first_wrong.node == "q"
+    x = planted("forward_order")(2.0, label="x")
+    q = x * 3.0
+    q.label = "q"
+    r = q + q.relu()  # in forward order relu passes q nothing: q is the first wrong node
+    r.label = "r"
+    r.backward()
+    report = ag.check_engine(r)
+    assert not report.ok and len(report.alone) == 1 and report.first_wrong.node == "q"
+    # q feeds r and relu: one of the two was run alone, so the walk cannot be concluded
     assert report.message.startswith("node q feeds 2 uses")
     assert report.message.endswith("(not every use of node q was run alone)")
