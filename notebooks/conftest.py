@@ -21,6 +21,10 @@ from notebook_exercises import filled
 
 HERE = Path(__file__).resolve().parent
 
+# --doctest-modules would import this file again under the name tests/conftest.py has ("conftest"):
+# an "import file mismatch" error. It holds no doctests (tests/conftest.py ignores itself likewise).
+collect_ignore = ["conftest.py"]
+
 
 def _is_lesson(item) -> bool:
     path = Path(str(getattr(item, "filename", "")))
