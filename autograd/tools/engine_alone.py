@@ -173,7 +173,8 @@ def children(node) -> tuple:
     if isinstance(kids, (str, bytes)) or not hasattr(kids, "__iter__"):
         raise OperandError(f"check_engine: a node's _prev must be a set, tuple or list of its "
                            f"children, got {type(kids).__name__} {kids!r:.40} "
-                           f"(node with _op {getattr(node, '_op', None)!r}, data {getattr(node, 'data', None)!r:.20})")
+                           f"(node with _op {getattr(node, '_op', None)!r}, "
+                           f"data {getattr(node, 'data', None)!r:.20})")
     kids = tuple(kids)
     for kid in kids:
         missing = [attr for attr in ("data", "grad", "_op") if not hasattr(kid, attr)]
@@ -250,7 +251,8 @@ def _classic_slips(name: str, p: int, xs: tuple[float, ...], out: float, c) -> l
     x = xs[p]
     if name == "pow_c":
         return [(c * x ** c, "the power rule lowers the exponent by one: k * x**(k - 1); yours keeps x**k"),
-                (x ** (c - 1), "the power rule multiplies by the exponent: k * x**(k - 1); yours leaves out k")]
+                (x ** (c - 1), "the power rule multiplies by the exponent: k * x**(k - 1); "
+                               "yours leaves out k")]
     if name == "exp":
         return [(x, "exp's derivative is exp(x) itself, the output (out.data); yours uses the input x")]
     if name == "tanh":

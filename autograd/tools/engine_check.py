@@ -34,7 +34,8 @@ from ..backprop import grad
 from ..errors import GlassgradError, OperandError
 from ..ops import Op, _num
 from ..value import Value, apply
-from .engine_alone import AloneCheck, children as _children_checked, close as _close, describe, diagnose_walk, run_one
+from .engine_alone import AloneCheck, describe, diagnose_walk, run_one
+from .engine_alone import children as _children_checked, close as _close
 from .engine_report import EngineCheck, EngineRow
 
 __all__ = ["check_engine", "EngineCheck", "EngineRow", "MICROGRAD_OPS"]
@@ -207,7 +208,11 @@ def _tightened(first, users, order, ops_of, alone, atol, rtol) -> bool:
     predicted = sum(alone[j].theirs[pos] * upstream[j] for j, pos in shares)
     if not _close(predicted, first.theirs, atol, rtol) or _close(predicted, first.expected, atol, rtol):
         return False
-    j, _ = max(shares, key=lambda s: abs(alone[s[0]].theirs[s[1]] - alone[s[0]].expected[s[1]]) * abs(upstream[s[0]]))
+    def gap(share):  # how far their share of the first wrong node's grad is from glassgrad's
+        j, pos = share
+        return abs(alone[j].theirs[pos] - alone[j].expected[pos]) * abs(upstream[j])
+
+    j, _ = max(shares, key=gap)
     strict = replace(alone[j], atol=0.0, rtol=1e-12)
     for k, check in list(alone.items()):
         if check is alone[j]:
@@ -263,7 +268,8 @@ def _read(node, kids: list[int], mine: list[Value], table, k: int):
     """(glassgrad op, operand indices in order, constant) for their node; (None, [], None) for a leaf."""
     code = node._op or ""
     if not isinstance(code, str):
-        raise OperandError(f"check_engine: node #{k} has _op {code!r}; _op must be a str such as '+' or 'tanh'")
+        raise OperandError(f"check_engine: node #{k} has _op {code!r}; "
+                           f"_op must be a str such as '+' or 'tanh'")
     if not kids:
         return None, [], None
     if code.startswith("**"):
