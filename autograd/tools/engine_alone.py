@@ -256,11 +256,11 @@ def _classic_slips(name: str, p: int, xs: tuple[float, ...], out: float, c) -> l
     if name == "exp":
         return [(x, "exp's derivative is exp(x) itself, the output (out.data); yours uses the input x")]
     if name == "tanh":
-        return [(1 - x * x, "tanh's derivative is 1 - t**2 with t = out.data, the output; yours "
+        return [(1 - x * x, "tanh's derivative is written with its output t = out.data; yours "
                             "squares the input x"),
-                (1 - out, "tanh's derivative is 1 - t**2 (t = out.data); yours is 1 - t, t not squared")]
+                (1 - out, "yours is 1 - t: t not squared (t = out.data)")]
     if name == "sigmoid":
-        return [(x * (1 - x), "sigmoid's derivative is s * (1 - s) with s = out.data, the output; "
+        return [(x * (1 - x), "sigmoid's derivative is written with its output s = out.data; "
                               "yours uses the input x"),
                 (out, "sigmoid's derivative is s * (1 - s); yours is s alone")]
     if name == "mul":
