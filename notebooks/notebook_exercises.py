@@ -173,8 +173,8 @@ def _visible_markdown(source: str) -> str:
 def spoilers(nb, min_length: int = 6) -> list[str]:
     """What gives an answer away in ``nb`` as saved, one line each:
 
-    * an exercise cell whose saved output shows a check's verdict (✓ or ✗): it was saved from a
-      run with its answers filled in, not as a learner first meets it;
+    * a cell holding a blank ``___`` whose saved output shows a check's verdict (✓ or ✗): it was
+      saved from a run with its answers filled in, not as a learner first meets it;
     * a solution's code (``min_length`` characters or more, spaces ignored; not a bare variable
       name such as ``delta_o``, which names another answer) in a code cell, an
       output or a visible (not collapsed) markdown cell before the exercise's Solution block,
@@ -183,12 +183,15 @@ def spoilers(nb, min_length: int = 6) -> list[str]:
     """
     found = []
     all_exercises = exercises(nb)
-    for exercise in all_exercises:
-        shown = _output_text(nb.cells[exercise.cell])
+    asking = {e.cell for e in all_exercises}
+    asking |= {i for i, c in enumerate(nb.cells) if c.cell_type == "code" and BLANK in c.source}
+    for i in sorted(asking):
+        shown = _output_text(nb.cells[i])
         marks = [m for m in CHECK_MARKS if m in shown]
         if marks:
-            found.append(f"cell {exercise.cell}: an exercise whose saved output shows {marks[0]} "
+            found.append(f"cell {i}: a cell with a blank whose saved output shows {marks[0]} "
                          "(saved with its answers filled in)")
+    for exercise in all_exercises:
         if nb.cells[exercise.cell].metadata.get("glassgrad", {}).get("answer_shown_above"):
             continue
         for name, code in exercise.blanks.items():

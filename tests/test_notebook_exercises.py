@@ -103,7 +103,7 @@ def test_spoilers_found():
         md(solution('d = "(yhat - y) / 2"')),
         md("after the exercise, (yhat - y) / 2 may be shown"),
     ])
-    assert spoilers(nb) == ["cell 1: an exercise whose saved output shows ✓ (saved with its answers filled in)",
+    assert spoilers(nb) == ["cell 1: a cell with a blank whose saved output shows ✓ (saved with its answers filled in)",
                             'cell 0: shows the solution of d (cell 1): "(yhat - y) / 2"']
     nb.cells[1].outputs = []
     nb.cells[0].source = "<details>collapsed: (yhat - y) / 2</details>"
@@ -127,3 +127,27 @@ def test_the_test_run_fails_on_a_wrong_solution_and_passes_on_right_ones():
     run("2 * 3")
     with pytest.raises(CellExecutionError, match=r"checks that did not say right: \['slope: wrong'\]"):
         run("5")
+
+
+@pytest.mark.parametrize("answer, passes", [("2 * 3", True), ("5", False)])
+def test_pytest_nbmake_runs_a_lesson_with_its_solution_filled_in(tmp_path, answer, passes):
+    # notebooks/conftest.py as the test command uses it, on a copy of the folder with one lesson
+    import shutil
+    import subprocess
+
+    for name in ("conftest.py", "notebook_exercises.py"):
+        shutil.copy(NOTEBOOKS / name, tmp_path / name)
+    nb = nbformat.v4.new_notebook(cells=[
+        code("from autograd.tools import lab\nfrom autograd.tools.lab import ___"),
+        code('slope = ___\nslope = lab.check_answer("slope", slope, expected=6.0)'),
+        md(solution(f"slope = {answer}")),
+    ])
+    nbformat.write(nb, tmp_path / "00_lesson.ipynb")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")        # not the project's settings
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "--nbmake", "-p", "no:cacheprovider",
+                          "-c", str(tmp_path / "pytest.ini"), "00_lesson.ipynb"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert (run.returncode == 0) == passes, run.stdout[-2000:]
+    if not passes:
+        assert "checks that did not say right: ['slope: wrong']" in run.stdout
+    assert nbformat.read(tmp_path / "00_lesson.ipynb", as_version=4) == nb     # the lesson keeps its blank
