@@ -32,10 +32,11 @@ RENDERERS = [pytest.param(p, id=Path(p).name) for p in (DOT, PURE) if p]
 # -- reading the DOT text back ------------------------------------------------------------------------
 
 class Dot:
-    """The nodes, edges and boxes of a DOT text written by ``draw``."""
+    """The nodes, edges and boxes of a DOT text written by ``draw``; ``invisible``: the edges
+    that only hold the layout in order (not part of the graph)."""
 
     def __init__(self, source: str):
-        self.nodes, self.edges, self.boxes = {}, [], {}
+        self.nodes, self.edges, self.boxes, self.invisible = {}, [], {}, []
         open_boxes = []
         for line in source.splitlines():
             line = line.strip()
@@ -47,7 +48,8 @@ class Dot:
             elif open_boxes and (m := re.match(r"graph \[(.*)\]$", line)):
                 self.boxes[open_boxes[-1]]["label"] = text_of(attributes(m[1])["label"])
             elif m := re.match(r"(\w+) -> (\w+) \[(.*)\]$", line):
-                self.edges.append((m[1], m[2], attributes(m[3])))
+                edge = (m[1], m[2], attributes(m[3]))
+                (self.invisible if edge[2].get("style") == "invis" else self.edges).append(edge)
             elif (m := re.match(r"(\w+) \[(.*)\]$", line)) and m[1] not in ("graph", "node", "edge"):
                 self.nodes[m[1]] = attributes(m[2])
                 for box in open_boxes:

@@ -39,7 +39,8 @@ from ..value import Value
 from .drawing_checks import _check_options, _check_value, _describe, _Marks
 from .drawing_labels import _Shown, _edge_rule, _op_attrs, _value_label
 from .drawing_layout import (_BIG, _BIG_SPAN, _MAX_VIRTUAL, _MCLIMIT, _NSLIMIT, _NSLIMIT_BIG, _ClusterBoxes,
-                             _clusters, _kinds, _neuron_anchors, _outermost, _select, _virtual_nodes)
+                             _clusters, _kinds, _neuron_anchors, _operand_rows, _outermost, _select,
+                             _virtual_nodes)
 from .drawing_legend import _legend_label
 from .drawing_render import _fit_width, _run_renderer, _script_dirs  # noqa: F401 (_script_dirs: benchmarks)
 from .drawing_style import (_EDGE_LABEL_COLOUR, _EDGE_MARK, _EDGE_SIZE, _FONT, _NODE_SIZE, _TITLE_CHARS,
@@ -59,7 +60,7 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
          parameters: Iterable[Value] | None = None,
          cluster: bool | Callable[[Value], str | tuple[str, ...] | None] = True,
          start: Value | None = None, max_nodes: int = 2000, title: str | None = None,
-         legend: bool = False, collapse: bool = False, timeout: float = 60.0) -> "Drawing":
+         legend: bool | None = None, collapse: bool = False, timeout: float = 60.0) -> "Drawing":
     """Draw the graph that computes ``root``: values, grads, ops and local derivatives.
 
     Options: ``rankdir`` "LR" (left to right, the default) or "TB" (top to bottom);
@@ -75,7 +76,9 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     of names, outermost first, for nested boxes) chooses them, False draws none;
     ``start`` draws only the nodes on paths from ``start`` to ``root``; graphs with more
     than ``max_nodes`` values are refused with :class:`GraphTooLarge` before any work;
-    ``title`` goes on top (``""`` or None: none); ``legend`` adds a key to the colours;
+    ``title`` goes on top (``""`` or None: none); ``legend=True`` adds a key to the colours
+    and the edges' numbers, ``False`` none; by default (None) a drawing with dashed ops (whose
+    operands ``start`` or ``collapse`` left out) gets a one-line key saying so, others none;
     ``timeout`` (seconds) bounds rendering.
 
     Highlighting (in red) comes in three parts, so that a picture can point at exactly
@@ -101,11 +104,13 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     different states share one layout: a stepper's frames do not jump as "?" turns into
     ``-0.1234``. Boxes get a little wider than their text.
 
-    LR reads best for expressions and single neurons, and stays the default for networks
-    too: drawn LR, neurons and each node's operands come top to bottom in index order
-    (``h1[0]``, ``h1[1]``, ...; ``W2[0,0]``, ``W2[0,1]``, ..., ``b2[0]``); drawn TB, an MLP
-    gets wide, the operands in a neuron's box come right to left and its input edges no shorter. In an MLP drawn LR the edges from the inputs curve around the neuron
-    boxes; ``cluster=False`` draws them short, at the cost of the boxes.
+    Networks read in index order: neurons and each node's operands come top to bottom drawn
+    LR (``h1[0]``, ``h1[1]``, ...; ``W2[0,0]``, ``W2[0,1]``, ..., ``b2[0]``) and left to right
+    drawn TB, with Graphviz old and new. LR reads best for expressions and single neurons,
+    and stays the default for networks too (drawn TB, an MLP gets wide). In an MLP the edges
+    from the inputs curve around the neuron boxes; ``cluster=False`` draws them short, at the
+    cost of the boxes. An edge from one box into another has its number beside it (an
+    ``xlabel``, placed once the edge is drawn), not where dot left room for it.
 
     >>> from autograd import Value, draw
     >>> a = Value(3.0, label="a")
@@ -123,6 +128,8 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
     """
     _check_value(root, "root")
     _check_options(rankdir, number_format, max_nodes, timeout, title, start, number_width)
+    if legend is not None and not isinstance(legend, bool):
+        raise DrawingError(f"draw: legend must be True, False or None (a key where needed), got {legend!r:.40}")
     index, graph = _select(root, start, max_nodes)
     kinds = _kinds(index, root, parameters)
     if collapse:
@@ -160,17 +167,24 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4g", show_g
                 continue
             local = shown.local(node, k)
             attrs = f"id=e{i}_{k}"
+            crosses = _outermost(paths, parent) != _outermost(paths, node)
             if show_edge_labels:
-                attrs += f" label=<{shown.edge_label(local)}>"
+                # an edge from one box into another is routed around the boxes, far from the spot
+                # dot keeps for its label (up to 40 pt away, nearer other edges than its own): an
+                # xlabel is put beside the edge once it is drawn
+                attrs += f" {'xlabel' if crosses else 'label'}=<{shown.edge_label(local)}>"
             attrs += f" tooltip={_quoted(_edge_rule(node, k, shown, local))}"
-            if _outermost(paths, parent) != _outermost(paths, node):
+            if crosses:
                 attrs += " minlen=2"  # room to leave one box and enter the next side by side
             if (node, k) in marks.edges:
                 attrs += _EDGE_MARK
             edges.append(f"\tv{index[parent]} -> o{i} [{attrs}]\n")
+    for box, lines in _operand_rows(index, paths, rankdir).items():
+        boxes.get(box).body += lines
     boxes.close()
-    if legend:
-        digraph.body.append(f"\tlegend [label={_legend_label()} id=legend]\n")
+    cut_off = legend is not False and any(p not in index for node in index for p in node.parents)
+    if legend or cut_off:
+        digraph.body.append(f"\tlegend [label={_legend_label(bool(legend), cut_off)} id=legend]\n")
     digraph.body += edges
     if collapse and cluster is True:  # after the edges: dot's first order follows the text
         digraph.body += _neuron_anchors(index, paths)

@@ -257,3 +257,36 @@ class _ClusterBoxes:
         for path in sorted(self.boxes, key=len, reverse=True):
             parent = self.boxes[path[:-1]] if len(path) > 1 else self.root
             parent.subgraph(self.boxes[path])
+
+
+def _operand_rows(index: dict, paths: dict, rankdir: str) -> dict[tuple[str, ...] | None, list[str]]:
+    """Invisible rows that keep an op's leaf operands (a neuron's weights and bias) in index order
+    across the page: per box, the lines to add to it.
+
+    Left to itself, dot orders the leaves of a box by the order it meets them, and which way
+    that runs depends on its version and the rankdir (Graphviz 2.43 drew a TB neuron's weights
+    Wi[1,0], Wi[0,0] and an LR one in order; Graphviz 16 the other way round). The leaves of one
+    op that are used once and sit in the same box are put on one rank, chained by invisible
+    edges: dot keeps such a chain's order in every version (2.43 and 16 alike), top to bottom
+    drawn LR, left to right drawn TB, except inside a box drawn LR or RL, where it comes out
+    bottom to top (so there the chain runs from the last operand to the first). A leaf
+    used more than once (an input fed to every neuron) is left free: chains must not cross."""
+    uses: dict = {}
+    for node in index:
+        for p in node.parents:
+            if p in index:
+                uses[p] = uses.get(p, 0) + 1
+    rows: dict = {}
+    for node in index:
+        leaves = [p for p in dict.fromkeys(node.parents) if p in index and not p.parents and uses[p] == 1]
+        by_box: dict = {}
+        for leaf in leaves:
+            by_box.setdefault(paths.get(leaf), []).append(f"v{index[leaf]}")
+        for box, ids in by_box.items():
+            if len(ids) > 1:
+                if box is not None and rankdir in ("LR", "RL"):
+                    ids.reverse()
+                lines = rows.setdefault(box, [])
+                lines.append("\t{rank=same; " + " ".join(ids) + "}\n")
+                lines += (f"\t{a} -> {b} [style=invis minlen=0]\n" for a, b in zip(ids, ids[1:]))
+    return rows
