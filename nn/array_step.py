@@ -53,13 +53,18 @@ class ArrayStep:
     """One sample's loss compiled for columns of samples (a case per label value); ``step``
     takes an optimizer step on a batch, as ``nn.train._SampleStep.step`` does.
 
-    ``rows`` and ``targets`` are the whole data set (checked lists, or NumPy arrays: ``X`` with
-    a row per sample); a step names its batch by the samples' positions in it.
+    ``rows`` and ``targets`` are the whole data set: lists of floats as ``fit`` has checked them,
+    or NumPy arrays (``X`` with a row per sample), checked here; a step names its batch by the
+    samples' positions in it.
     """
 
     def __init__(self, model, loss, rows, targets):
         self._np = np = _numpy()
-        columns, labels = _checks.dataset_columns(rows, targets, "fit", getattr(model, "n_inputs", None))
+        if isinstance(rows, list) and isinstance(targets, list):  # fit's checked lists of floats
+            columns = np.ascontiguousarray(np.array(rows, dtype=np.float64).T)
+            labels = np.array(targets, dtype=np.float64)
+        else:
+            columns, labels = _checks.dataset_columns(rows, targets, "fit", getattr(model, "n_inputs", None))
         values = sorted(set(labels.tolist()))
         self.params = list(dict.fromkeys(model.parameters()))  # a tied weight is one argument
         self.features = [ag.Value(float(v), f"x[{j}]") for j, v in enumerate(columns[:, 0])]
