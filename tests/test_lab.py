@@ -68,6 +68,10 @@ def test_bad_names_are_refused():
         check_answer("", 1.0, expected=1.0)
     with pytest.raises(TypeError, match="name must be a non-empty string"):
         lab.check_formula("", "x", {"one": Value(1.0, label="x")}, "x")
+    with pytest.raises(TypeError, match=r"lab.check_formula: wrt must be the label of a node, as a string, got Value"):
+        lab.check_formula("f", "1", {"one": Value(1.0, label="x")}, Value(1.0))
+    with pytest.raises(TypeError, match=r"lab.check_formula: roots\['one'\] must be a Value, got float"):
+        lab.check_formula("f", "1", {"one": 1.0}, "x")
 
 
 def test_formula_checked_on_both_samples(capsys):

@@ -188,6 +188,8 @@ def check_formula(name: str, formula: Any, roots: Mapping[str, Value], wrt: str,
         raise TypeError(f"lab.check_formula: name must be a non-empty string, got {name!r}")
     if not isinstance(roots, Mapping) or not roots:
         raise TypeError(f"lab.check_formula: roots must be a non-empty dict of name -> Value, got {roots!r}")
+    if not isinstance(wrt, str) or not wrt:
+        raise TypeError(f"lab.check_formula: wrt must be the label of a node, as a string, got {wrt!r:.60}")
     if not _filled(name, formula):
         return
     if not isinstance(formula, str):
@@ -198,13 +200,18 @@ def check_formula(name: str, formula: Any, roots: Mapping[str, Value], wrt: str,
     indices: list[dict[str, int]] = [{}]
     for key, values in (over or {}).items():
         indices = [{**ix, key: k} for ix in indices for k in values]
+    labels_of = {}
+    for sample, root in roots.items():
+        if not isinstance(root, Value):
+            raise TypeError(f"lab.check_formula: roots[{sample!r}] must be a Value, got {type(root).__name__}")
+        labels_of[sample] = {node.label for node in topological_order(root) if node.label}
     wrong = 0
     for ix in indices:
         for sample, root in roots.items():
             written, target = _expand(formula, ix), _expand(wrt, ix)
             head = " ".join([name, *(f"{k}={v}" for k, v in ix.items()), f"({sample})"])
+            labels = labels_of[sample]
             try:
-                labels = {node.label for node in topological_order(root) if node.label}
                 formula_tree = resolve_names(parse(written), labels)
                 target = resolve_names(Name(target), labels).name if target not in labels else target
                 result = engine_check(root, target, formula_tree, raise_on_mismatch=False)
