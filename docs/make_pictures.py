@@ -1,7 +1,8 @@
 """Render the README's picture of a neuron, and the drawings we check by eye.
 
     python docs/make_pictures.py          # writes docs/neuron.png (the only committed render)
-    python docs/make_pictures.py /tmp/x   # also writes sigmoid.png, relu_neuron.png, mlp.png there
+    python docs/make_pictures.py /tmp/x   # also writes sigmoid.png, relu_neuron.png, mlp.png,
+                                          # network_04.png and network_04_tail.png there
 """
 
 import sys
@@ -51,10 +52,51 @@ def mlp() -> ag.Drawing:
     return ag.draw(loss, parameters=model.parameters(), title="MLP(2, [4, 1]) on one sample")
 
 
+def _network_04():
+    """Notebook 04's 2-3-1 network (Wi[k,j], Wo[j]) with BCE on one sample, and its box per unit."""
+    x = [Value(1.0, label="x[0]"), Value(-0.5, label="x[1]")]
+    Wi = [[Value(w, label=f"Wi[{k},{j}]") for j, w in enumerate(row)]
+          for k, row in enumerate([[0.4, -0.6, 0.9], [0.7, 0.2, -0.8]])]
+    Wo = [Value(w, label=f"Wo[{j}]") for j, w in enumerate([0.5, -1.2, 0.8])]
+    y = Value(1.0, label="y")
+    zh = [ag.dot([row[j] for row in Wi], x) for j in range(3)]
+    h = [z.sigmoid() for z in zh]
+    zo = ag.dot(Wo, h)
+    yhat = zo.sigmoid()
+    L = -y * yhat.log() - (1 - y) * (1 - yhat).log()
+    for j in range(3):
+        zh[j].label, h[j].label = f"zh[{j}]", f"h[{j}]"
+    zo.label, yhat.label, L.label = "zo", "yhat", "L"
+    L.backward()
+
+    def unit(node):
+        name = node.label or ""
+        if name.startswith(("Wi[", "zh[", "h[")):
+            return f"hidden unit {name[-2]}"
+        if name.startswith("Wo[") or name in ("zo", "yhat"):
+            return "output unit"
+        return "loss" if name in ("", "L") else None
+
+    return [w for row in Wi for w in row] + Wo, zo, L, unit
+
+
+def network_04() -> ag.Drawing:
+    """Notebook 04's network drawn TB, a box per unit: weights in index order across, each edge's
+    number beside it, the unlabelled product named t1 as in its tail below."""
+    params, _, L, unit = _network_04()
+    return ag.draw(L, rankdir="TB", parameters=params, cluster=unit)
+
+
+def network_04_tail() -> ag.Drawing:
+    """Its tail from zo: the same t1, dashed ops (operands cut off) and their key."""
+    _, zo, L, _ = _network_04()
+    return ag.draw(L, start=zo, rankdir="TB")
+
+
 if __name__ == "__main__":
     print(neuron().save(Path(__file__).with_name("neuron.png"), dpi=110))
     if len(sys.argv) > 1:
         folder = Path(sys.argv[1])
         folder.mkdir(parents=True, exist_ok=True)
-        for make in (sigmoid, relu_neuron, mlp):
+        for make in (sigmoid, relu_neuron, mlp, network_04, network_04_tail):
             print(make().save(folder / f"{make.__name__}.png", dpi=110))
