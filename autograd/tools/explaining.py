@@ -475,7 +475,7 @@ def explain(node: Value, root: "Value | object | None" = None, *, number_format:
     if not uses and node is not root:
         raise ExplainError(f"explain: node {_who(node)} is not in the graph of {_who(root)}; "
                            "pass the output it was used to compute")
-    notation = Notation(order, number_format, max_operands=_SHOWN_TERMS)
+    notation = Notation(order, number_format, max_operands=_SHOWN_TERMS, walked=True)
     consumers = list(dict.fromkeys(c for c, _ in uses))
     grads = dict(zip(consumers, _grad(root, consumers))) if consumers else {}
     contributions, running = [], 0.0
