@@ -188,3 +188,21 @@ def test_each_checking_module_is_small():
     for module in ["checking", "gradchecking", "gradcheck_report", "finite_differences",
                    "formula_check", "formula_names", "formula_replay"]:
         assert len((folder / f"{module}.py").read_text().splitlines()) <= 400, module
+
+
+def test_the_modules_that_read_formulas_never_compile_text():
+    """As tests/test_expression.py checks expression, checking and symbolic: no eval, exec,
+    compile, ast or sympy's string parser in the modules check_formula is now made of."""
+    import io
+    import tokenize
+    from pathlib import Path
+
+    forbidden = {"eval", "exec", "compile", "ast", "__import__", "sympify", "parse_expr", "literal_eval"}
+    folder = Path(checking.__file__).parent
+    for module in ("formula_check", "formula_names", "formula_replay", "gradchecking", "finite_differences",
+                   "gradcheck_report"):
+        source = (folder / f"{module}.py").read_text(encoding="utf-8")
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+        names = {tok.string for before, tok in zip(tokens, tokens[1:])
+                 if tok.type == tokenize.NAME and before.string != "."}
+        assert not names & forbidden, module
