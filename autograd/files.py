@@ -105,11 +105,21 @@ def replace_together(moves: Sequence[tuple[str | os.PathLike, str | os.PathLike]
     The sources are files written in a folder on the targets' file system (a rename cannot
     cross file systems). Each target is checked as :func:`write_atomically` checks it (a
     folder, device, FIFO, socket or read-only file is refused) before anything moves; a
-    symlink is replaced itself (a rename cannot write through it). Each replaced file is first moved
-    aside next to its source, and a failure (or Ctrl-C, which waits for the renames in the main
-    thread) part-way moves every one back: the targets end as they were, or all new. After a
-    failure the sources' folder, with whatever is left in it, is the caller's to remove. A replaced file's
-    permissions carry over to its new version.
+    symlink is replaced itself (a rename cannot write through it). Each replaced file is first
+    moved aside next to its source, and a failure (or Ctrl-C, which waits for the renames in
+    the main thread) part-way moves every one back: the targets end as they were, or all new.
+    After a failure the sources' folder, with whatever is left in it, is the caller's to
+    remove. A replaced file's permissions carry over to its new version.
+
+        >>> import tempfile, pathlib
+        >>> staging, out = pathlib.Path(tempfile.mkdtemp()), pathlib.Path(tempfile.mkdtemp())
+        >>> (out / "a.txt").write_text("old a")
+        5
+        >>> for name in ("a.txt", "b.txt"):
+        ...     write_atomically(staging / name, f"new {name}".encode(), ValueError)
+        >>> replace_together([(staging / n, out / n) for n in ("a.txt", "b.txt")], ValueError)
+        >>> sorted(p.read_text() for p in out.iterdir()), list(staging.iterdir())
+        (['new a.txt', 'new b.txt'], [])
     """
     pairs = [(_file_name(src, "cannot move ", fail), _file_name(dst, "cannot write ", fail))
              for src, dst in moves]
