@@ -41,9 +41,9 @@ _cell = None        # the id of the cell running now (its output goes there)
 def start(emit, render_svg) -> None:
     """Called once by the worker: hook glassgrad up to the page and to Graphviz wasm."""
     global _emit, _render_svg
-    _emit, _render_svg = emit, render_svg
-    _install_dot()
-    _install_serial_pools()
+    _emit = emit
+    install_graphviz(render_svg)
+    install_serial_pools()
     sys.meta_path.insert(0, _NotInBrowserFinder())
     sys.stdout = _Stream("stdout")
     sys.stderr = _Stream("stderr")
@@ -61,8 +61,11 @@ def send(kind: str, **fields) -> None:
 _DOT = "/usr/local/bin/dot"
 
 
-def _install_dot() -> None:
-    """glassgrad looks for `dot` on PATH and runs it with subprocess.run: give it both."""
+def install_graphviz(render_svg) -> None:
+    """glassgrad looks for `dot` on PATH and runs it with subprocess.run: give it both, the runs
+    rendered by ``render_svg(dot_text) -> svg_text`` (Graphviz wasm, a JavaScript function)."""
+    global _render_svg
+    _render_svg = render_svg
     os.makedirs(os.path.dirname(_DOT), exist_ok=True)
     with open(_DOT, "w") as f:
         f.write("#!/bin/sh\n# rendered by Graphviz wasm in the page's worker (glassgrad_web.py)\n")
@@ -112,7 +115,7 @@ class SerialExecutor(concurrent.futures.Executor):
         return future
 
 
-def _install_serial_pools() -> None:
+def install_serial_pools() -> None:
     concurrent.futures.ThreadPoolExecutor = SerialExecutor
     concurrent.futures.thread.ThreadPoolExecutor = SerialExecutor
 

@@ -28,7 +28,9 @@ async function boot() {
   ]);
   mark("pyodide");
   const archives = await Promise.all(manifest.archives.map(fetchBytes));
-  archives.forEach((bytes, i) => pyodide.unpackArchive(bytes, manifest.archives[i].endsWith(".whl") ? "wheel" : "zip"));
+  const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
+  archives.forEach((bytes, i) => pyodide.unpackArchive(bytes, manifest.archives[i].endsWith(".whl") ? "wheel" : "zip",
+                                                       { extractDir: sitePackages }));
   mark("unpacked");
   const runtime = await (await fetch("glassgrad_web.py")).text();
   pyodide.FS.writeFile("/home/pyodide/glassgrad_web.py", runtime);

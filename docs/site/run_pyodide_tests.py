@@ -1,0 +1,71 @@
+"""glassgrad's tests under Pyodide, CPython 3.14 for WebAssembly, in Node.js: one command.
+
+    python docs/site/run_pyodide_tests.py            # the engine's tests that Pyodide can run
+    python docs/site/run_pyodide_tests.py -k expression -x   # pytest's own options go through
+
+It fetches what it needs as the site's build does (Pyodide from npm with ``npm ci``; pytest,
+hypothesis and glassgrad's dependencies as pinned, hash-checked wheels from PyPI, cached in
+~/.cache/glassgrad-site), then runs pytest inside Pyodide on the repository's ``tests/`` and
+modules (their doctests), one pytest run per file, as the site's pages run glassgrad: Graphviz's
+``dot`` is Graphviz wasm (``@viz-js/viz``) and thread pools run their jobs one after another
+(docs/site/web/glassgrad_web.py). Left out: the files in :data:`LEFT_OUT` (a browser, packages
+not shipped for Pyodide); a test that fails starting a subprocess or a thread (WebAssembly has
+neither) is reported as skipped, with that reason; a test that crashes Pyodide (a stack overflow
+is fatal to it) counts as failed and is named. The last line is the total: "N passed, M failed,
+K skipped".
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import build  # noqa: E402  (docs/site/build.py: the same pinned downloads and cache)
+
+REPO = HERE.parents[1]
+LEFT_OUT: dict[str, str] = {
+    "test_site_browser.py": "drives Chromium (a subprocess)",
+    "test_stepper_browser.py": "drives Chromium (a subprocess)",
+    "test_quiz_browser.py": "drives Chromium (a subprocess)",
+    "test_reliability_state_machine.py": "NumPy scalars are among its inputs (NumPy has no wheel for Pyodide on PyPI)",
+    "test_reliability_fuzz.py": "NumPy scalars and arrays are among its inputs",
+    "test_reliability_extremes.py": "NumPy scalars are among its inputs",
+    "test_notebook_exercises.py": "reads notebooks with nbformat (jsonschema, jupyter_core: not shipped here)",
+}
+"""Test files not run under Pyodide, each with why."""
+
+
+def targets() -> list[str]:
+    """What runs, one pytest run each: the doctests of autograd and nn, then each test file."""
+    files = sorted(p.name for p in (REPO / "tests").glob("test_*.py"))
+    return ["autograd", "nn", *(f"tests/{name}" for name in files if name not in LEFT_OUT)]
+
+
+def pytest_args(extra: list[str]) -> list[str]:
+    return ["-q", "-p", "no:cacheprovider", "-o", "addopts=", "-o", "markers=timeout: pytest-timeout's (not used here)",
+            "-W", "ignore::pytest.PytestConfigWarning", "-rs", "--doctest-modules", *extra]
+
+
+def main(argv: list[str]) -> int:
+    node = shutil.which("node")
+    if node is None:
+        print("run_pyodide_tests.py: node is not on PATH: install Node.js 18+ (apt-get install nodejs npm)",
+              file=sys.stderr)
+        return 2
+    try:
+        modules = build.npm_modules()
+        wheels = build.wheels(HERE / "site-wheels.txt") + build.wheels(HERE / "test-wheels.txt")
+    except build.BuildError as e:
+        print(f"run_pyodide_tests.py: {e}", file=sys.stderr)
+        return 2
+    command = [node, str(HERE / "pyodide_tests.mjs"), str(modules), str(REPO), *map(str, wheels),
+               "--", *targets(), "--", *pytest_args(argv)]
+    return subprocess.run(command, cwd=REPO).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
