@@ -15,9 +15,9 @@ from importlib import import_module
 
 from . import ops
 from .backprop import backward, free, grad, topological_order, zero_grad
-from .errors import (BackwardError, DrawingError, ExplainError, ExpressionError, GlassgradError,
-                     GradcheckError, GraphTooLarge, GraphvizNotFound, KinkWarning, MissingExtra, FileWriteError, CompileTooLarge,
-                     OperandError, OpError, TraceError)
+from .errors import (BackwardError, CheckTooLarge, CompileTooLarge, DrawingError, ExplainError, ExpressionError,
+                     FileWriteError, GlassgradError, GradcheckError, GraphTooLarge, GraphvizNotFound, KinkWarning,
+                     MissingExtra, OperandError, OpError, TraceError)
 from .ops import OPS, Op
 from .grad_mode import is_grad_enabled, no_grad
 from .value import Value, apply, bce_with_logits, dot, sum  # noqa: F401 (ag.sum)
@@ -35,6 +35,7 @@ _TOOLS = {
     "to_sympy": "symbolic",
     "diagnose": "diagnostics",
     "check_engine": "engine_check", "EngineCheck": "engine_check",
+    "Question": "tracing",
 }
 
 # What `from autograd import *` gives. autograd.sum is left out on purpose: it would replace
@@ -43,8 +44,8 @@ __all__ = [
     "Value", "apply", "dot", "bce_with_logits", "backward", "grad", "zero_grad", "free", "topological_order",
     "no_grad", "is_grad_enabled", "ops", "OPS", "Op",
     "GlassgradError", "OpError", "OperandError", "BackwardError", "MissingExtra", "DrawingError",
-    "GraphTooLarge", "GraphvizNotFound", "FileWriteError", "CompileTooLarge", "TraceError", "GradcheckError", "KinkWarning", "ExplainError",
-    "ExpressionError",
+    "GraphTooLarge", "GraphvizNotFound", "FileWriteError", "CompileTooLarge", "CheckTooLarge", "TraceError",
+    "GradcheckError", "KinkWarning", "ExplainError", "ExpressionError",
     *_TOOLS,
 ]
 

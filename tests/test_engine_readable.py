@@ -31,7 +31,7 @@ def test_every_op_method_is_a_short_def_naming_its_table_entry(method, op):
 
 
 def test_a_node_holds_plain_tuples_of_parents_and_local_grads():
-    for name in ("parents", "local_grads", "op_def", "const", "label"):
+    for name in ("parents", "local_grads", "op_def", "const"):  # label, data, grad: checked properties
         assert name in Value.__slots__ and not isinstance(getattr(Value, name), property)
     a = Value(3.0)
     y = a * a
