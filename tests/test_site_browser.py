@@ -90,7 +90,9 @@ def site(tmp_path_factory):
         build.build(out)
     except build.BuildError as e:
         pytest.fail(f"the site could not be built: {e}")
-    print(f"\nsite built in {time.perf_counter() - started:.1f} s, {build.size(out) / 1e6:.1f} MB")
+    megabytes = build.size(out) / 1e6
+    print(f"\nsite built in {time.perf_counter() - started:.1f} s, {megabytes:.1f} MB")
+    assert megabytes < 60                                     # the budget
     return out
 
 

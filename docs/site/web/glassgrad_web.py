@@ -135,8 +135,9 @@ class StepperPage:
         return "<the stepper page of trace.to_html()>"
 
 
-def _widget(self, *, quiz: bool = False) -> StepperPage:
-    return StepperPage(self.to_html(quiz=quiz))
+def _widget(self, **options) -> StepperPage:
+    """``trace.widget(quiz=..., params=...)``: the same options go to ``trace.to_html``."""
+    return StepperPage(self.to_html(**options))
 
 
 # -- numpy & co: importable from a cell, but saying so when used --------------------------------
@@ -150,10 +151,65 @@ class NotInBrowser(Exception):
 
 
 class _Missing(types.ModuleType):
+    """numpy & co in a cell: any use stops the cell (a made-up array would compute nonsense)."""
+
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
         raise NotInBrowser(self.__name__.split(".")[0])
+
+
+_used: set[str] = set()   # the plotting packages the running cell called (their calls do nothing)
+
+
+class _Plot:
+    """matplotlib in a cell: every call does nothing and gives another _Plot, so the glassgrad work
+    around a plot (training, say) still runs; the page then shows the cell's saved figures. What
+    cannot be faked (unpacking ``fig, ax = plt.subplots()``, numbers) stops the cell."""
+
+    def __init__(self, package: str):
+        object.__setattr__(self, "_package", package)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        _used.add(self._package)
+        return self
+
+    def __setattr__(self, name, value):
+        _used.add(self._package)
+
+    def __call__(self, *args, **kwargs):
+        _used.add(self._package)
+        return self
+
+    def __getitem__(self, key):
+        return self
+
+    def __iter__(self):
+        raise NotInBrowser(self._package)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __float__(self):
+        raise NotInBrowser(self._package)
+
+    __int__ = __index__ = __len__ = __float__
+
+
+class _MissingPlot(types.ModuleType):
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        _used.add(self.__name__.split(".")[0])
+        return _Plot(self.__name__.split(".")[0])
+
+
+PLOTTING = ("matplotlib",)
 
 
 class _NotInBrowserFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -166,7 +222,7 @@ class _NotInBrowserFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
 
     def create_module(self, spec):
-        module = _Missing(spec.name)
+        module = (_MissingPlot if spec.name.split(".")[0] in PLOTTING else _Missing)(spec.name)
         module.__path__ = []
         return module
 
@@ -223,6 +279,7 @@ class _Stream:
 
 
 namespace: dict = {"__name__": "__main__"}
+_needed_before: list[str] = []   # the packages earlier cells stopped on (since the last reset)
 
 
 def display(*objects, **_ignored) -> None:
@@ -262,6 +319,7 @@ def run_cell(code: str, cell: str) -> str:
     Returns how it ended: ``ok``, ``error`` or ``needs`` (a package the browser lacks)."""
     global _cell
     _cell = cell
+    _used.clear()
     started = time.perf_counter()
     try:
         tree = ast.parse(code, filename=f"<cell {cell}>")
@@ -269,21 +327,27 @@ def run_cell(code: str, cell: str) -> str:
         exec(compile(tree, f"<cell {cell}>", "exec"), namespace)
         if last is not None:
             value = eval(compile(ast.Expression(last.value), f"<cell {cell}>", "eval"), namespace)
-            if value is not None and not code.rstrip().endswith(";"):
+            if value is not None and not isinstance(value, _Plot) and not code.rstrip().endswith(";"):
                 display(value)
         status = "ok"
+        if _used:   # it ran, but its plots were not drawn
+            package = sorted(_used)[0]
+            send("needs", package=package, ran=True)
+            status = "needs"
     except BaseException as e:  # everything a cell raises is shown in the cell, as Jupyter does
         package = _needs(e)
+        if package is None and isinstance(e, NameError) and _needed_before:
+            package = _needed_before[-1]   # a name an earlier cell, stopped by that package, would have made
         if package:
-            send("needs", package=package)
+            send("needs", package=package, ran=False)
             status = "needs"
         else:
             send("error", ename=type(e).__name__, text=_traceback(e))
             status = "error"
-    finally:
-        sys.stdout.flush()
-        _cell = None
+    if status == "needs":
+        _needed_before.append(package)
     send("done", status=status, ms=round((time.perf_counter() - started) * 1000, 1))
+    _cell = None
     return status
 
 
@@ -300,6 +364,7 @@ def _traceback(e: BaseException) -> str:
 def reset() -> None:
     """Forget every name the cells defined (the page's Restart)."""
     namespace.clear()
+    _needed_before.clear()
     namespace.update({"__name__": "__main__", "display": display})
 
 

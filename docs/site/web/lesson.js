@@ -23,10 +23,12 @@ async function run(cell) {
       if (message.kind === "needs") {
         const note = document.createElement("div");
         note.className = "needs";
-        note.textContent = `This cell needs ${message.package}, which the browser version of the course does not have ` +
-          `(glassgrad itself does not need it). Below is the output saved in the notebook; in Jupyter the cell runs as it is.`;
+        const what = message.ran ? `This cell ran, but its drawing needs ${message.package}`
+                                 : `This cell needs ${message.package}`;
+        note.textContent = `${what}, which the browser version of the course does not have (glassgrad itself ` +
+          `does not need it). Below is ${message.ran ? "the figure" : "the output"} saved in the notebook; in Jupyter the cell runs as it is.`;
         cell.output.area.append(note);
-        for (const saved of cell.saved) cell.output.add(saved);
+        for (const saved of cell.saved) if (!message.ran || saved.kind === "display") cell.output.add(saved);
       } else if (message.kind === "done") {
         cell.box.dataset.ms = message.ms;
       } else {
