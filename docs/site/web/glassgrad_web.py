@@ -377,13 +377,11 @@ def playground(text: str, at: str, quiz: bool = False) -> str:
     try:
         formula = load_formula(text, [at] if at.strip() else [])
         formula.root.backward()
-        drawing = ag.draw(formula.root)
+        drawing = ag.draw(formula.root, show_grad=not quiz)   # a quiz asks for the grads: not shown before
         trace = ag.trace(formula.root)
         stepper = trace.to_html(quiz=quiz) if trace.drawable() else None
-        grads = {n: leaf.grad for n, leaf in formula.leaves.items()}
         return json.dumps({"ok": True, "header": formula.header(), "svg": drawing.svg(),
-                           "stepper": stepper, "names": list(formula.leaves), "grads": grads,
-                           "unused": formula.unused})
+                           "stepper": stepper, "names": list(formula.leaves), "unused": formula.unused})
     except Exception as e:  # the formula's own error (a caret under the problem): shown as it is
         return json.dumps({"ok": False, "error": f"{type(e).__name__}: {e}"})
 
@@ -394,7 +392,7 @@ def playground_check(text: str, at: str, wrt: str, answer: str) -> str:
     from nn.cli_formula import load_formula
     try:
         formula = load_formula(text, [at] if at.strip() else [])
-        result = ag.check_formula(formula.root, wrt, answer)
+        result = ag.check_formula(formula.root, wrt, answer, raise_on_mismatch=False)
         return json.dumps({"ok": True, "data": mimebundle(result)})
     except Exception as e:
         return json.dumps({"ok": False, "error": f"{type(e).__name__}: {e}"})

@@ -10,8 +10,13 @@ async function draw() {
   const result = JSON.parse(await kernel.call("playground", $("formula").value, $("at").value, $("quiz").checked));
   $("problem").hidden = result.ok;
   $("verdict").replaceChildren();
-  if (!result.ok) {
+  if (!result.ok) {   // nothing of the previous formula stays on the page
     $("problem").textContent = result.error;
+    $("header").textContent = "";
+    $("drawing").replaceChildren();
+    $("stepper").replaceChildren();
+    $("wrt").replaceChildren();
+    window.glassgrad.drawn = (window.glassgrad.drawn || 0) + 1;
     return;
   }
   $("header").textContent = result.header + (result.unused.length ? `  (not used: ${result.unused.join(", ")})` : "");
@@ -27,6 +32,11 @@ async function draw() {
 }
 
 async function check() {
+  if (!$("wrt").value) {
+    $("verdict").replaceChildren(Object.assign(document.createElement("pre"), { className: "error", textContent: "Draw a formula first (it has no names yet)." }));
+    window.glassgrad.checked = (window.glassgrad.checked || 0) + 1;
+    return;
+  }
   const result = JSON.parse(await kernel.call("playground_check", $("formula").value, $("at").value, $("wrt").value, $("answer").value));
   $("verdict").replaceChildren(result.ok ? showData(result.data) : Object.assign(document.createElement("pre"), { className: "error", textContent: result.error }));
   window.glassgrad.checked = (window.glassgrad.checked || 0) + 1;
