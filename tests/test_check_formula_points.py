@@ -149,3 +149,11 @@ def test_symbolic_is_bounded_on_a_tanh_mlp():
     check = ag.check_formula(L, w, "0", symbolic=True, raise_on_mismatch=False)
     assert time.perf_counter() - start < 30
     assert check.symbolic_verdict is not None
+
+
+def test_the_notes_yhat_symbol_names_the_node_labelled_yhat():
+    net = course_network(Y1)
+    assert ag.check_formula(net["L"], "ŷ", "(ŷ - y) / (ŷ * (1 - ŷ))").ok
+    assert ag.check_formula(net["L"], "Wo[0]", "h[0] * (ŷ - y)").ok
+    wrong = ag.check_formula(net["L"], "Wo[0]", "h[0] * (ŷ - 1)", raise_on_mismatch=False)
+    assert not wrong.ok  # right at y = 1 only: the flipped label catches it, ŷ or not

@@ -18,7 +18,7 @@ from typing import Mapping, Sequence
 from ..backprop import grad, topological_order
 from ..errors import GlassgradError, GradcheckError, OperandError
 from ..value import Value
-from .expression import Expr, evaluate, parse
+from .expression import Expr, evaluate, parse, resolve_names
 from .finite_differences import _check_tolerances
 from .formula_names import _fixed_values, _labels, _node_named, _pinned, _target, _where
 from .formula_replay import _Replay
@@ -195,6 +195,7 @@ def check_formula(root: Value, wrt: Value | str, formula: str | Expr, *,
     expr = formula if isinstance(formula, Expr) else parse(formula)
     order = topological_order(root)
     by_label = _labels(order)
+    expr = resolve_names(expr, by_label)  # the notes' ŷ: the node labelled yhat (and the other way)
     target = _target(wrt, by_label, order)
     subs = _where(where, by_label)
     fixed = _fixed_values(values, by_label)

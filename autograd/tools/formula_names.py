@@ -13,7 +13,7 @@ from typing import Mapping
 
 from ..errors import BackwardError, GlassgradError, OperandError, describe
 from ..value import Value
-from .expression import Expr, ExpressionError, Name, _postorder, parse
+from .expression import Expr, ExpressionError, Name, _postorder, parse, resolve_names
 
 
 def _where(where, by_label) -> dict[str, Expr]:
@@ -138,4 +138,6 @@ def _target(wrt, by_label: dict[str, list[Value]], order: list[Value]) -> Value:
     if not isinstance(wrt, str):
         raise OperandError(f"check_formula: wrt must be a Value or a label, got {type(wrt).__name__}")
     key = _as_name(wrt)
+    if key is not None and key not in by_label:  # wrt="ŷ" names the node labelled yhat
+        key = resolve_names(Name(key), by_label).name
     return _node_named(key or wrt, Name(key or wrt, pos=0, source=wrt), by_label)
