@@ -168,7 +168,8 @@ def _run(out: Path, staging: Path, epochs: int, samples: int, seed: int, dataset
                   f"the whole graph of that loss ({n_values} values; drawn without the "
                   f"{model.num_parameters()} weights and biases, one box per neuron)"))
 
-    # the stepper: a 2-2-1 sigmoid network (nn's labels, W1[j,k]); the course's network (notebook 04) is 2-3-1 with BCE, on one sample of XOR
+    # the stepper: a 2-2-1 sigmoid network with BCE on one sample of XOR (nn's labels, W1[j,k];
+    # the course's network, notebook 04's, is 2-3-1)
     small = MLP(2, [2, 1], activation="sigmoid", output_activation="sigmoid", seed=seed)
     small_loss = _losses.bce(small([1.0, 0.0]), 1)
     small_loss.label = "L"
