@@ -14,6 +14,9 @@ const [setup, targets, pytestArgs] = (() => {
   return [args.slice(0, first), args.slice(first + 1, second), args.slice(second + 1)];
 })();
 const [modules, repo, ...wheels] = setup;
+// Pyodide reports a fatal error with its whole wasm stack: keep the messages, drop the "at ..." lines
+const printError = console.error.bind(console);
+console.error = (...parts) => printError(parts.map(String).join(" ").split("\n").filter((l) => !/^\s+at /.test(l)).join("\n"));
 const { loadPyodide } = await import(path.join(modules, "pyodide", "pyodide.mjs"));
 const viz = await (await import(path.join(modules, "@viz-js", "viz", "dist", "viz.js"))).instance();
 const totals = { passed: 0, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 };

@@ -34,6 +34,10 @@ export class Kernel {
     } else if (data.type === "failed") {
       this.onStatus("failed", `Python could not start: ${data.error}`);
       this._reject(new Error(data.error));
+    } else if (data.type === "crashed") {
+      window.glassgrad.ready = false;
+      this.onStatus("failed", `Python stopped (${data.error}): press Restart. A graph thousands of nodes deep ` +
+                    "overflows the browser's stack when it is dropped: call ag.free(root) on it first.");
     } else if (data.type === "out") {
       const listener = this.listeners.get(data.message.cell);
       if (listener) listener(data.message);

@@ -57,6 +57,9 @@ self.onmessage = async (event) => {
     else if (type === "resources") value = performance.getEntriesByType("resource").map((e) => e.name);
     postMessage({ id, type: "reply", value });
   } catch (error) {
-    postMessage({ id, type: "error", error: String(error && error.message || error) });
+    const message = String(error && error.message || error);
+    postMessage({ id, type: "error", error: message });
+    // a fatal error (a WebAssembly stack overflow, say) leaves this Python unusable: the page says so
+    if (/call stack size|fatally failed|fatal error/i.test(message)) postMessage({ type: "crashed", error: message.split("\n").pop() });
   }
 };
