@@ -74,7 +74,7 @@ def install_graphviz(render_svg) -> None:
     real_run = subprocess.run
 
     def run(args, *rest, input=None, **kwargs):
-        if isinstance(args, (list, tuple)) and args and os.path.basename(str(args[0])) == "dot":
+        if isinstance(args, (list, tuple)) and args and str(args[0]) == _DOT:   # our dot only, not one a test made
             return _run_dot(list(args), input)
         return real_run(args, *rest, input=input, **kwargs)
 
