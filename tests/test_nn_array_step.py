@@ -72,7 +72,7 @@ def test_numpy_arrays_as_the_data_and_errors_name_the_dataset_sample():
     X, y = nn.data.moons(30, seed=0, labels=(0, 1))
     model = nn.MLP(2, [4, 1], output_activation="sigmoid", seed=0)
     step = array_step.ArrayStep(model, nn.losses.bce, np.array(X), np.array(y))
-    assert step.columns.shape == (2, 30) and "# case 1: y = 1" in step.loop.source
+    assert step.columns.shape == (2, 30) and "# case 1 (y = 1): its samples only" in step.loop.source
     model.layers[0].neurons[0].w[0].data = 1e308  # z1[0] overflows where x[0] > 1.8
     big = [k for k, row in enumerate(X) if abs(row[0]) > 1.8]
     batch = [0, 1, *big[:2]]

@@ -38,7 +38,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BARE = re.compile(r"\{([0-9]+)\}\Z")
 _SAFE_LOCAL = re.compile(r"(\{\w+\}|-?[0-9]+\.[0-9]+)\Z")  # an operand, the output, c or a number
-_OWN_NAMES = {"add_all", "sum", "where", "maximum", "sign", "sigmoid", "bce_logits",
+_OWN_NAMES = {"add_all", "put", "sum", "where", "maximum", "sign", "sigmoid", "bce_logits",
               "check", "grads", "also", "seed"}
 
 GRADS, FORWARD, LOCALS = "grads", "forward", "locals"
@@ -293,7 +293,7 @@ _HELPERS: dict = {}
 def helpers(np) -> dict:
     """The array code's only globals: NumPy's functions under math's names (``exp``, ``log``,
     ``tanh``, ``fabs``, ``pow``...), ``where``, ``maximum``, ``sign``, ``sum``, and ours:
-    ``add_all``, ``sigmoid``, ``bce_logits``."""
+    ``add_all``, ``put`` (cases' values back at their samples), ``sigmoid``, ``bce_logits``."""
     found = _HELPERS.get(id(np))
     if found is not None:
         return found
@@ -302,7 +302,8 @@ def helpers(np) -> dict:
         if callable(f) and not name.startswith("_") and isinstance(getattr(np, name, None), np.ufunc):
             table[name] = getattr(np, name)
     table.update(sum=np.add.reduce, pow=np.power, fabs=np.fabs, where=np.where, maximum=np.maximum,
-                 sign=np.sign, sigmoid=_sigmoid(np), bce_logits=_bce_logits(np), add_all=_add_all)
+                 sign=np.sign, sigmoid=_sigmoid(np), bce_logits=_bce_logits(np), add_all=_add_all,
+                 put=_put(np))
     _HELPERS[id(np)] = table
     return table
 
@@ -316,6 +317,16 @@ def _add_all(terms: list):
     for term in terms[2:]:
         total += term
     return total
+
+
+def _put(np):
+    def put(like, *cases):
+        """A column as long as ``like``: each case's values put at its samples' positions."""
+        column = np.zeros(len(like))
+        for where, values in cases:
+            column[where] = values
+        return column
+    return put
 
 
 def _sigmoid(np):

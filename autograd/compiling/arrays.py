@@ -39,7 +39,9 @@ value (relu, abs, step, clamped_log) use their array templates from the op table
 
 **Cases.** When a sample's graph has more than one shape (hinge builds ``relu(1 - s)`` for
 y = 1 and ``relu(s + 1)`` for y = -1), give one output per shape, built on the same inputs and
-data leaves, and say each sample's case: each case is its own function, run on its samples.
+data leaves, and say each sample's case. The nodes every case has (the model) are written once
+and run on every sample; each case's own nodes (its loss) run on its samples only
+(:mod:`.array_cases`).
 
 **Errors are eager mode's.** A sample whose value or gradient eager mode refuses (log of 0,
 an overflow, a division by 0) raises the same :class:`~autograd.OpError` or
@@ -54,7 +56,10 @@ that sample's graph is run eagerly to raise eager's error.
 terms left to right where eager mode rounds once (``fsum``), and the sums over the samples are
 NumPy's (pairwise), not backward's sample after sample. On nn's networks and losses the
 results agree with eager mode to about 1e-13 relative (tests/test_compile_arrays.py checks
-1e-9). NumPy is an optional extra (``pip install "glassgrad[fast]"``), imported on first use.
+1e-9; training for 8 epochs, tests/test_nn_array_step.py, too). Where a sum cancels, the
+difference is what its rounding makes it: ``1 + 1e119 - 1e119`` is 1.0 rounded once and 0.0
+added left to right. NumPy is an optional extra (``pip install "glassgrad[fast]"``), imported
+on first use.
 """
 
 from __future__ import annotations
@@ -66,6 +71,7 @@ from ..errors import GlassgradError, MissingExtra, OperandError, describe, finit
 from ..backprop import overflow_error
 from ..value import Value, _InfiniteDerivative, _op_error, apply
 from . import array_source
+from .array_cases import CasesSource
 from .array_source import FORWARD, GRADS, LOCALS, ArraySource
 from .tape import CONSTANT, INPUT, Tape
 
@@ -137,16 +143,12 @@ class ArrayLoop:
         self.inputs = tuple(inputs)
         self.data = tuple(data)
         self.name = name
-        notes = list(case_notes) if case_notes else []
-        names = [name] if len(tapes) == 1 else [f"{name}_case{k}" for k in range(len(tapes))]
-        self._writers = [ArraySource(tape, fname, comments, self._helpers,
-                                     note=(f"case {k}" + (f": {notes[k]}" if k < len(notes) else ""))
-                                     if len(tapes) > 1 else "")
-                         for k, (tape, fname) in enumerate(zip(tapes, names))]
-        texts = [writer.text(GRADS) for writer in self._writers]
-        self.source = "\n\n".join(texts)
-        self._functions = {GRADS: [array_source.function(text, writer.name, self._helpers)
-                                   for text, writer in zip(texts, self._writers)]}
+        if len(tapes) == 1:
+            self._writer = ArraySource(tapes[0], name, comments, self._helpers)
+        else:
+            self._writer = CasesSource(tapes, name, comments, self._helpers, list(case_notes or []))
+        self.source = self._writer.text(GRADS)
+        self._functions = {GRADS: array_source.function(self.source, name, self._helpers)}
 
     # -- calls -----------------------------------------------------------------------------------
     def __call__(self, columns, values=None, *, cases=None, seed=1.0, start=None,
@@ -170,22 +172,23 @@ class ArrayLoop:
 
     @property
     def forward_source(self) -> str:
-        """The generated forward-only functions."""
-        return "\n\n".join(writer.text(FORWARD, writer.name + "_forward") for writer in self._writers)
+        """The generated forward-only function."""
+        return self._writer.text(FORWARD, self.name + "_forward")
 
-    def _function(self, mode: str, case: int):
+    def _function(self, mode: str):
         found = self._functions.get(mode)
         if found is None:
-            found = self._functions[mode] = [
-                array_source.function(writer.text(mode, f"{writer.name}_{mode}"), f"{writer.name}_{mode}",
-                                      self._helpers) for writer in self._writers]
-        return found[case]
+            name = f"{self.name}_{mode}"
+            found = self._functions[mode] = array_source.function(self._writer.text(mode, name), name,
+                                                                  self._helpers)
+        return found
 
     def _run(self, columns, values, cases, seed, start, numbers, chunk, mode) -> ArrayRun:
         np = self._np
         batch = _Batch(self, self._values(values), *self._columns(columns), numbers, mode)
         batch.seeds = self._seeds(seed, batch.n)
-        batch.split(self._cases(cases, batch.n), chunk if type(chunk) is int and chunk > 0 else CHUNK)
+        batch.cases = self._cases(cases, batch.n)
+        batch.chunk = chunk if type(chunk) is int and chunk > 0 else CHUNK
         start = self._start(start) if mode == GRADS else None
         with np.errstate(all="ignore"):
             parts = batch.fast()
@@ -265,7 +268,7 @@ class ArrayLoop:
         return seeds
 
     def _cases(self, cases, n: int):
-        """Each case's samples (sorted positions), or None when every sample is case 0."""
+        """Each sample's case (an array), or None when there is one case."""
         np = self._np
         if cases is None:
             return None
@@ -280,9 +283,7 @@ class ArrayLoop:
             k = int(np.argmax(bad))
             raise OperandError(f"{self.name}: cases[{k}] = {int(array[k])} is not a case number "
                                f"(0 to {len(self._tapes) - 1})")
-        if len(self._tapes) == 1:
-            return None
-        return [np.flatnonzero(array == k) for k in range(len(self._tapes))]
+        return None if len(self._tapes) == 1 else array
 
     def _start(self, start) -> list:
         n = len(self.inputs)
@@ -294,20 +295,16 @@ class ArrayLoop:
 
     # -- how it shows --------------------------------------------------------------------------------
     def __repr__(self) -> str:
-        tape = self._tapes[0]
-        n_nodes = sum(op is not None for op in tape.ops)
         return (f"<ArrayLoop {self.name}: {len(self._tapes)} case(s), {len(self.inputs)} inputs, "
-                f"{len(self.data)} data columns, {n_nodes} ops in case 0; .source has "
-                f"{self.source.count(chr(10))} lines>")
+                f"{len(self.data)} data columns; .source has {self.source.count(chr(10))} lines>")
 
     def _repr_markdown_(self) -> str:
         return f"```python\n{self.source}```\n"
 
 
 class _Part(NamedTuple):
-    """Results for some samples of one case: positions lo..hi-1 of that case's samples."""
+    """Results for the samples lo..hi-1 of the batch."""
 
-    case: int
     lo: int
     hi: int
     values: object
@@ -316,7 +313,10 @@ class _Part(NamedTuple):
 
 
 class _Batch:
-    """One call: its arguments, each case's samples, and how a range of them is run."""
+    """One call: its arguments, and how a range of its samples is run."""
+
+    cases = seeds = None
+    chunk = CHUNK
 
     def __init__(self, loop: ArrayLoop, args: list, cols: list, n: int, numbers, mode: str):
         self.loop, self.np, self.args, self.cols, self.n = loop, loop._np, args, cols, n
@@ -324,34 +324,31 @@ class _Batch:
         if numbers is not None and len(numbers) != n:
             raise OperandError(f"{loop.name}: numbers has {len(numbers)} entries for {n} samples")
 
-    def split(self, positions, chunk: int) -> None:
-        """Each case's samples: its positions (None: all of them, in order), columns and seeds."""
-        self.chunk = chunk
-        if positions is None:
-            self.cases = [(None, self.cols, self.seeds)] + [(_EMPTY, [], None)] * (len(self.loop._tapes) - 1)
-            return
-        self.cases = [(where, [col[where] for col in self.cols], self.seeds[where]) for where in positions]
-
     # -- vectorised runs --------------------------------------------------------------------------
-    def run(self, case: int, lo: int, hi: int, mode: str) -> _Part | None:
-        """Case ``case``'s samples lo..hi-1 as arrays, in chunks; None if a check is not finite."""
+    def run(self, lo: int, hi: int, mode: str) -> _Part | None:
+        """Samples lo..hi-1 as arrays, in chunks; None if a check is not finite."""
         np = self.np
-        _, cols, seeds = self.cases[case]
-        fn = self.loop._function(mode, case)
+        fn = self.loop._function(mode)
+        n_cases = len(self.loop._tapes)
         values, grads, also = [], [], []
         for a in range(lo, hi, self.chunk):
             b = min(a + self.chunk, hi)
-            columns = [col[a:b] for col in cols]
+            arguments = [*self.args, *(col[a:b] for col in self.cols)]
+            if mode == GRADS:
+                arguments.append(self.seeds[a:b])
+            if n_cases > 1:
+                cases = self.cases[a:b] if self.cases is not None else np.zeros(b - a, dtype=int)
+                arguments += [np.flatnonzero(cases == k) for k in range(n_cases)]
             try:
                 if mode == GRADS:
-                    out, g, check, *extra = fn(*self.args, *columns, seeds[a:b])
+                    out, g, check, *extra = fn(*arguments)
                 else:
-                    (out, check, *extra), g = fn(*self.args, *columns), ()
+                    (out, check, *extra), g = fn(*arguments), ()
                 total = np.add(check, out)
                 if total.dtype.kind != "f" or not np.isfinite(total).all():
                     return None
                 g = np.array(g, dtype=np.float64)
-            except (ArithmeticError, ValueError, TypeError):  # a node of constants alone: 1.0 / 0.0
+            except (ArithmeticError, ValueError, TypeError):  # a node of parameters alone in plain floats
                 return None
             if not np.isfinite(g).all():
                 return None
@@ -359,50 +356,16 @@ class _Batch:
             grads.append(g)
             also.append(np.column_stack([_per_sample(np, x, b - a) for x in extra[0]]) if extra else
                         np.empty((b - a, 0)))
-        if not values:
-            return _Part(case, lo, hi, np.empty(0), np.zeros(len(self.loop.inputs)), np.empty((0, 0)))
         total = grads[0] if len(grads) == 1 else np.sum(grads, axis=0)
         if not np.isfinite(total).all():
             return None
-        return _Part(case, lo, hi, values[0] if len(values) == 1 else np.concatenate(values), total,
+        return _Part(lo, hi, values[0] if len(values) == 1 else np.concatenate(values), total,
                      also[0] if len(also) == 1 else np.concatenate(also))
 
     def fast(self) -> list[_Part] | None:
-        """Every case's samples, vectorised; None when a check is not finite."""
-        parts = []
-        for case, (where, cols, _) in enumerate(self.cases):
-            size = self.n if where is None else len(where)
-            if size:
-                part = self.run(case, 0, size, self.mode)
-                if part is None:
-                    return None
-                parts.append(part)
-        return parts
-
-    def range_parts(self, a: int, b: int, mode: str) -> list[_Part] | None:
-        """Samples a..b-1 (positions in the batch), each case's share vectorised."""
-        parts = []
-        for case, (where, _, _) in enumerate(self.cases):
-            if where is None:
-                lo, hi = a, b
-            else:
-                lo, hi = (int(k) for k in self.np.searchsorted(where, [a, b]))
-            if hi > lo:
-                part = self.run(case, lo, hi, mode)
-                if part is None:
-                    return None
-                parts.append(part)
-        return parts
-
-    def sample(self, k: int) -> tuple[int, int]:
-        """Sample k's case and its position among that case's samples."""
-        for case, (where, _, _) in enumerate(self.cases):
-            if where is None:
-                return case, k
-            found = int(self.np.searchsorted(where, k))
-            if found < len(where) and where[found] == k:
-                return case, found
-        raise AssertionError(k)
+        """The whole batch, vectorised; None when a check is not finite."""
+        part = self.run(0, self.n, self.mode)
+        return None if part is None else [part]
 
     # -- the careful run: eager mode's order of refusals -------------------------------------------------
     def careful(self) -> list[_Part]:
@@ -413,33 +376,23 @@ class _Batch:
         until the failing sample is found; a sample the arrays flag but eager mode runs (only
         the rounding overflowed) gets eager mode's numbers."""
         forward = LOCALS if self.mode == GRADS else FORWARD
-        for k in self._bad_samples(forward, last_first=False):
-            self.eager(k, grads=False)  # raises eager's error, or the sample is fine forward
-        if self.mode != GRADS:
-            return self._parts(FORWARD)
-        return self._parts(GRADS)
-
-    def _bad_samples(self, mode: str, last_first: bool):
-        """The samples whose vectorised run is not finite, one at a time, in order (or last first)."""
-        for kind, item in self._walk(mode, last_first):
+        for kind, k in self._walk(forward, last_first=False):
             if kind == "bad":
-                yield item
-
-    def _parts(self, mode: str) -> list[_Part]:
+                self.eager(k, grads=False)  # raises eager's error, or the sample is fine forward
         parts = []
-        for kind, item in self._walk(mode, last_first=True):
-            parts += item if kind == "ok" else [self.eager(item, grads=mode == GRADS)]
+        for kind, item in self._walk(self.mode, last_first=True):
+            parts.append(item if kind == "ok" else self.eager(item, grads=self.mode == GRADS))
         return parts
 
     def _walk(self, mode: str, last_first: bool):
-        """Halve the batch until each range runs: ("ok", parts) for a range that does, ("bad", k)
+        """Halve the batch until each range runs: ("ok", part) for a range that does, ("bad", k)
         for a single sample k that does not, in sample order (or last first)."""
         todo = [(0, self.n)]
         while todo:
             a, b = todo.pop()
-            parts = self.range_parts(a, b, mode)
-            if parts is not None:
-                yield "ok", parts
+            part = self.run(a, b, mode)
+            if part is not None:
+                yield "ok", part
             elif b - a == 1:
                 yield "bad", a
             else:
@@ -447,34 +400,32 @@ class _Batch:
                 todo += [(a, mid), (mid, b)] if last_first else [(mid, b), (a, mid)]
 
     def eager(self, k: int, grads: bool) -> _Part:
-        """Sample k by eager mode (its error, said for this sample), as a part of its case."""
+        """Sample k by eager mode (its error, said for this sample), as a part of the batch."""
         np = self.np
-        case, position = self.sample(k)
-        tape = self.loop._tapes[case]
+        tape = self.loop._tapes[0 if self.cases is None else int(self.cases[k])]
         try:
             value, g, also = _eager_sample(tape, [float(a) for a in self.args], [float(c[k]) for c in self.cols],
                                            float(self.seeds[k]), grads)
         except GlassgradError as e:
             number = k if self.numbers is None else self.numbers[k]
             raise type(e)(f"{e} (in sample {number})") from None
-        return _Part(case, position, position + 1, np.array([value]),
-                     np.array(g if grads else [0.0] * len(self.loop.inputs)), np.array([also]))
+        return _Part(k, k + 1, np.array([value]), np.array(g if grads else [0.0] * len(self.loop.inputs)),
+                     np.array([also]))
 
     # -- the results in the samples' order ------------------------------------------------------------
     def combined(self, parts: list[_Part], start: list | None) -> ArrayRun:
         np, loop = self.np, self.loop
-        values = np.empty(self.n)
-        width = len(loop._tapes[0].also)
-        also = np.empty((self.n, width))
-        for part in parts:
-            where = self.cases[part.case][0]
-            positions = slice(part.lo, part.hi) if where is None else where[part.lo:part.hi]
-            values[positions] = part.values
-            if width:
-                also[positions] = part.also
+        if len(parts) == 1:
+            values, also = parts[0].values, parts[0].also
+        else:
+            values = np.empty(self.n)
+            also = np.empty((self.n, len(loop._tapes[0].also)))
+            for part in parts:
+                values[part.lo:part.hi] = part.values
+                also[part.lo:part.hi] = part.also
         if start is None:
             return ArrayRun(values, [], also)
-        total = np.sum([part.grads for part in parts], axis=0) if parts else np.zeros(len(start))
+        total = parts[0].grads if len(parts) == 1 else np.sum([part.grads for part in parts], axis=0)
         grads = (np.array(start) + total) if any(start) else total
         finite = np.isfinite(grads)
         if not finite.all():  # every sample's gradient is finite, their sum is not
@@ -482,9 +433,6 @@ class _Batch:
             raise overflow_error("backward", loop.inputs[k], float(grads[k]),
                                  f" (summed over the {self.n} samples)")
         return ArrayRun(values, grads.tolist(), also)
-
-
-_EMPTY = ()
 
 
 def _eager_sample(tape: Tape, values: list[float], row: list[float], seed: float, grads: bool):
