@@ -1,7 +1,7 @@
 """glassgrad's tests under Pyodide, CPython 3.14 for WebAssembly, in Node.js: one command.
 
     python docs/site/run_pyodide_tests.py            # the engine's tests that Pyodide can run
-    python docs/site/run_pyodide_tests.py -k expression -x   # pytest's own options go through
+    python docs/site/run_pyodide_tests.py tests/test_expression.py -x   # some files; pytest's options go through
 
 It fetches what it needs as the site's build does (Pyodide from npm with ``npm ci``; pytest,
 hypothesis and glassgrad's dependencies as pinned, hash-checked wheels from PyPI, cached in
@@ -65,8 +65,10 @@ def main(argv: list[str]) -> int:
     except build.BuildError as e:
         print(f"run_pyodide_tests.py: {e}", file=sys.stderr)
         return 2
+    chosen = [arg for arg in argv if not arg.startswith("-") and (REPO / arg.split("::")[0]).exists()]
+    options = [arg for arg in argv if arg not in chosen]
     command = [node, str(HERE / "pyodide_tests.mjs"), str(modules), str(REPO), *map(str, wheels),
-               "--", *targets(), "--", *pytest_args(argv)]
+               "--", *(chosen or targets()), "--", *pytest_args(options)]
     return subprocess.run(command, cwd=REPO).returncode
 
 

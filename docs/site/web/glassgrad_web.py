@@ -73,10 +73,14 @@ def install_graphviz(render_svg) -> None:
     os.environ["PATH"] = os.path.dirname(_DOT) + os.pathsep + os.environ.get("PATH", "")
     real_run = subprocess.run
 
-    def run(args, *rest, input=None, **kwargs):
+    def run(args, *rest, input=None, timeout=None, **kwargs):
         if isinstance(args, (list, tuple)) and args and str(args[0]) == _DOT:   # our dot only, not one a test made
-            return _run_dot(list(args), input)
-        return real_run(args, *rest, input=input, **kwargs)
+            started = time.perf_counter()
+            done = _run_dot(list(args), input)
+            if timeout is not None and time.perf_counter() - started > timeout:   # told afterwards: wasm
+                raise subprocess.TimeoutExpired(args, timeout)                     # cannot be interrupted
+            return done
+        return real_run(args, *rest, input=input, timeout=timeout, **kwargs)
 
     subprocess.run = run
 
