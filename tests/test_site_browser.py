@@ -85,7 +85,7 @@ class _Refuse(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     build = _build_module()
-    out = build.cache_dir() / "test-site"
+    out = tmp_path_factory.mktemp("site") / "site"   # the downloads are cached; the site is made anew
     started = time.perf_counter()
     try:
         build.build(out)

@@ -93,8 +93,11 @@ def npm_modules() -> Path:
             raise BuildError(f"npm ci failed (exit {done.returncode}); is the npm registry reachable?\n"
                              f"{done.stderr.strip()[-2000:]}")
         (work / ".done").write_text(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(work, target)
+        try:
+            os.replace(work, target)
+        except OSError:   # another build put the same lock's install there first: keep that one
+            if not (target / ".done").exists():
+                raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target / "node_modules"
