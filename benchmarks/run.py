@@ -507,13 +507,23 @@ def _compile_figures() -> str | None:
     return "## The compiled step (`benchmarks/bench_compile.py`)\n\n```\n" + text.rstrip() + "\n```\n"
 
 
+def _arrays_figures() -> str | None:
+    script = HERE / "bench_arrays.py"
+    if not script.exists():
+        return None
+    out = subprocess.run([sys.executable, "-m", "benchmarks.bench_arrays"], cwd=ROOT, capture_output=True,
+                         text=True)
+    text = out.stdout if out.returncode == 0 else f"bench_arrays failed:\n{out.stderr[-2000:]}"
+    return "## The NumPy backend at scale (`benchmarks/bench_arrays.py`)\n\n" + text.rstrip() + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="smaller sizes (a few minutes)")
     mode.add_argument("--smoke", action="store_true", help="tiny sizes, checks that everything runs")
     parser.add_argument("--runs", type=int, help="repetitions per row (default 5; smoke 2)")
-    parser.add_argument("--only", nargs="+", choices=["chain", "wide", "demo", "draw", "compile"], help="some workloads")
+    parser.add_argument("--only", nargs="+", choices=["chain", "wide", "demo", "draw", "compile", "arrays"], help="some workloads")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when installed")
     parser.add_argument("--no-micrograd", action="store_true", help="leave micrograd out even when installed")
     parser.add_argument("--out", type=Path, help="where to write the Markdown results "
@@ -549,6 +559,11 @@ def main(argv: list[str] | None = None) -> int:
     if mode_name == "full" and (args.only is None or "compile" in args.only):
         log("the compiled step: benchmarks/bench_compile.py")
         figures = _compile_figures()
+        if figures:
+            text += "\n" + figures
+    if mode_name == "full" and (args.only is None or "arrays" in args.only):
+        log("the NumPy backend at scale: benchmarks/bench_arrays.py")
+        figures = _arrays_figures()
         if figures:
             text += "\n" + figures
     print(text)
