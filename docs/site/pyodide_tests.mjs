@@ -23,6 +23,7 @@ const { loadPyodide } = await import(path.join(modules, "pyodide", "pyodide.mjs"
 const viz = await (await import(path.join(modules, "@viz-js", "viz", "dist", "viz.js"))).instance();
 const totals = { passed: 0, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 };
 const crashed = [];
+const failures = [];   // every failed test, named again at the end (a crash can cut its file's summary)
 
 const PYTHON = `
 import os, sys
@@ -116,7 +117,7 @@ async function main() {
       pyodide.globals.set("pytest_args", pyodide.toPy([...pytestArgs, ...deselect, target]));
       pyodide.globals.set("js_started", (id) => { current = id; });
       pyodide.globals.set("js_render_svg", (source) => viz.renderString(source, { format: "svg", engine: "dot" }));
-      pyodide.globals.set("js_outcome", (id, kind) => { totals[kind] += 1; done.add(id); });
+      pyodide.globals.set("js_outcome", (id, kind) => { totals[kind] += 1; done.add(id); if (kind === "failed" || kind === "errors") failures.push(id); });
       try {
         pyodide.runPython(PYTHON);
         break;
@@ -138,6 +139,7 @@ async function main() {
     console.log(`\nOverflowed WebAssembly's stack, which ends Pyodide (not counted below; each went on in a fresh Pyodide):` +
                 `\n  ${crashed.join("\n  ")}`);
   }
+  if (failures.length) console.log(`\nFailed:\n  ${failures.join("\n  ")}`);
   console.log(`\nPyodide ${pyodide.version}, Python ${python}: ${crashed.length} stack overflows (listed above)`);
   console.log(parts.join(", "));
   return totals.failed || totals.errors ? 1 : 0;
