@@ -226,6 +226,7 @@ def test_lesson_04_first_exercise_blank_wrong_right_with_its_drawing(browser, se
     source = nb.cells[exercise.cell].source
     bad = run_cell(browser, exercise.cell, answered(source, {n: wrong(s) for n, s in exercise.blanks.items()}))
     assert bad["status"] == "ok" and "✗" in bad["text"] and "hint" in bad["text"], bad
+    browser.evaluate(f"document.querySelector('.cell.code[data-index=\"{exercise.cell}\"]').scrollIntoView()")
     screenshot(browser, "glassgrad_site_lesson04_wrong.png")
     good = run_cell(browser, exercise.cell, answered(source, exercise.blanks))
     assert good["status"] == "ok" and "✓" in good["text"] and "✗" not in good["text"], good
