@@ -571,3 +571,9 @@ def test_without_numpy_compile_arrays_says_which_extra_installs_it():
     assert done.stdout.strip() == ('False compile_arrays: needs numpy, an optional extra: '
                                    'pip install "glassgrad[fast]"'), done.stderr
     assert available()
+
+
+def test_a_graph_beyond_compiles_budget_is_refused_up_front():
+    x = Value(1.0, label="x")
+    with pytest.raises(ag.CompileTooLarge, match="compile_arrays: the graph has 130,002 nodes"):
+        compile_arrays(ag.sum([x * float(k + 1) for k in range(130_000)]), [], data=[x])

@@ -73,6 +73,7 @@ from ..value import Value, _InfiniteDerivative, _op_error, apply
 from . import array_source
 from .array_cases import CasesSource
 from .array_source import FORWARD, GRADS, LOCALS, ArraySource
+from .compiled import check_size
 from .tape import CONSTANT, INPUT, Tape
 
 __all__ = ["compile_arrays", "ArrayLoop", "ArrayRun", "CHUNK", "available"]
@@ -121,6 +122,8 @@ def compile_arrays(outputs, inputs, *, data, also=(), name: str = "step", commen
         also = [also] * len(cases)
     tapes = [Tape.read(case, inputs, data, also[k] if also else (), where="compile_arrays")
              for k, case in enumerate(cases)]
+    for tape in tapes:
+        check_size(tape, "compile_arrays")
     return ArrayLoop(tapes, list(_as_list(inputs)), list(_as_list(data)), name=name, comments=comments,
                      case_notes=case_notes, numpy=np)
 
