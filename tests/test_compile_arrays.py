@@ -19,7 +19,7 @@ np = pytest.importorskip("numpy")
 import autograd as ag  # noqa: E402
 import nn  # noqa: E402
 from autograd import OPS, BackwardError, OperandError, OpError, Value, apply  # noqa: E402
-from autograd.compiling.arrays import CHUNK, ArrayLoop, available, compile_arrays  # noqa: E402
+from autograd.compiling.arrays import CHUNK, ArrayRun, available, compile_arrays  # noqa: E402
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
 from test_compile_fuzz import check_source, hostile  # noqa: E402
@@ -448,7 +448,8 @@ def test_the_call_seed_start_cases_numbers_and_also():
     assert "# case 0 (linear): its samples only" in fn.source and "def step(w, x, seed, case0, case1):" in fn.source
     run = fn([[1.0, 3.0]], cases=[0, 1], seed=[0.5, 0.25], start=[10.0])
     # d/dw: 0.5 * x0 + 0.25 * 2 w x1^2 = 0.5 + 9
-    assert run.values.tolist() == [2.0, 36.0] and run.grads == [19.5] and run.also.tolist() == [[2.0], [6.0]]
+    assert isinstance(run, ArrayRun) and run.values.tolist() == [2.0, 36.0] and run.grads == [19.5]
+    assert run.also.tolist() == [[2.0], [6.0]]
     assert fn([[1.0, 3.0]], [1.0]).values.tolist() == [1.0, 3.0]
     forward = fn.forward([[1.0, 3.0]], cases=[1, 1])
     assert forward.values.tolist() == [4.0, 36.0] and forward.grads == []

@@ -6,18 +6,22 @@ every shape. This writer finds the nodes every case has (the same op on the same
 to the same leaves), writes them once for every sample of the batch, and then each case's own
 nodes for its samples only::
 
-    # forward pass: the nodes every case shares, for every sample
-    z3_0 = add_all([...]) + b3_0
-    # case 0: y = 1 (its samples: case0, their positions in the batch)
-    z3_0_case0 = z3_0[case0]
-    t404 = 1.0 - z3_0_case0
-    ...
-    # backward pass ...
-    d_z3_0 = put(x_0, (case0, d_z3_0_case0), (case1, d_z3_0_case1))   # back at their samples
+    def fit_step(W1_0_0, ..., x_0, x_1, seed, case0, case1):
+        # forward pass: the nodes every case shares, one line each, for every sample
+        z3_0 = add_all([W3_0_0 * h2_0, ...]) + b3_0
+        # case 0 (y = -1): its samples only
+        z3_0_case0 = z3_0[case0]
+        t404 = z3_0_case0 + 1.0
+        L = maximum(t404, 0.0)
+        ...
+        # the nodes every case shares, for every sample: each case's gradient put back at its samples
+        d_z3_0 = put(x_0, (case0, d_z3_0_case0), (case1, d_z3_0_case1))  # from each case's samples
 
-``z3_0[case0]`` takes the case's samples out of a column; ``put`` puts each case's values back
-at their samples (a column of zeros elsewhere). The lines of each case are the one-sample code
-of that case, as :class:`~.array_source.ArraySource` writes it.
+``case0`` holds the positions of case 0's samples in the batch; ``z3_0[case0]`` takes them out
+of a column, and ``put`` puts each case's values back at their samples (a column as long as
+``x_0``). Each case's lines are that case's one-sample code, as
+:class:`~.array_source.ArraySource` writes it; a node that computes what an earlier shared node
+computes (``-x`` written twice) is that node, written once.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import builtins
 import keyword
 
 from ..errors import OperandError
-from .array_source import (_IDENTIFIER, _NAME, _OWN_NAMES, _SAFE_LOCAL, FORWARD, GRADS, LOCALS, _term,
+from .array_source import (_IDENTIFIER, _NAME, _OWN_NAMES, _SAFE_LOCAL, GRADS, LOCALS, _term,
                            _wrapped)
 from .source import comment_text, identifier, literal
 from .tape import CONSTANT, DATA, INPUT, Tape
