@@ -28,9 +28,10 @@ __all__ = ["ArrayStep", "FASTER_FROM", "available"]
 
 FASTER_FROM = 48
 """The batch size from which this step is faster than fit's per-sample loop, for micrograd's
-demo network (``MLP(2, [16, 16, 1])``, hinge loss): measured by ``python -m
-benchmarks.bench_arrays`` (the crossover table). Smaller batches pay NumPy's cost per call
-(about 1 us for each of the code's ~2,000 lines) more than they save."""
+demo network (``MLP(2, [16, 16, 1])``, hinge loss + L2, SGD): ``python -m benchmarks.bench_arrays``
+measured the loop at 0.89x this step's speed on 32 samples and 1.2x on 48 (1.2 to 1.4 ms a step
+here from 1 to 128 samples; benchmarks/RESULTS_arrays.md). Smaller batches pay NumPy's cost per
+call (about a microsecond for each of the code's ~1,100 lines) more than they save."""
 
 
 def available() -> bool:
