@@ -31,7 +31,7 @@ FASTER_FROM = 48
 demo network (``MLP(2, [16, 16, 1])``, hinge loss + L2, SGD): ``python -m benchmarks.bench_arrays``
 measured the loop at 0.89x this step's speed on 32 samples and 1.2x on 48 (1.2 to 1.4 ms a step
 here from 1 to 128 samples; benchmarks/RESULTS_arrays.md). Smaller batches pay NumPy's cost per
-call (about a microsecond for each of the code's ~1,100 lines) more than they save."""
+call (about a microsecond for each of the ~1,500 NumPy calls in its 850 lines) more than they save."""
 
 
 def available() -> bool:
