@@ -21,7 +21,7 @@ from .errors import (BackwardError, CheckTooLarge, CompileTooLarge, DrawingError
 from .ops import OPS, Op
 from .grad_mode import is_grad_enabled, no_grad
 from .value import Value, apply, bce_with_logits, dot, sum  # noqa: F401 (ag.sum)
-from .compiling import compile, compile_loop  # noqa: A001,F401 (ag.compile; like sum, not in __all__)
+from .compiling import compile, compile_arrays, compile_loop  # noqa: A001,F401 (ag.compile; like sum, not in __all__)
 
 # public name -> module that defines it (imported when the name is first used)
 _TOOLS = {

@@ -36,12 +36,14 @@ import autograd as ag
 from . import _checks
 from . import losses as _losses
 from .errors import InputError
+from .array_step import FASTER_FROM, ArrayStep
+from .array_step import available as _arrays_available
 from .mlp import ACTIVATIONS, MLP, Layer, Neuron
 from .module import Module
 from .optim import Optimizer, Schedule
 from .perceptron import Perceptron
 
-__all__ = ["fit", "History", "Epoch", "COMPILE_FROM_SAMPLES", "MAX_CASES"]
+__all__ = ["fit", "History", "Epoch", "COMPILE_FROM_SAMPLES", "MAX_CASES", "FASTER_FROM"]
 
 COMPILE_FROM_SAMPLES = 200
 """``compiled="auto"`` compiles only when training runs at least this many sample steps
@@ -115,18 +117,21 @@ def fit(model, data, loss: Callable, optimizer: Optimizer, epochs: int, batch_si
     graphs are freed by reference counting; the collector would only rescan them): a step is
     up to twice as fast. The collector runs as usual between steps.
 
-    ``compiled`` says whether the step runs as generated code (:func:`autograd.compile_loop`):
-    one sample's graph, built once and compiled, then run over the samples of each batch; any
-    batch size, shuffled or not, in memory that does not grow with the data. That is only
-    right for code whose graph ``fit`` knows: nn's own models (``MLP``, ``Layer``, ``Neuron``,
-    ``Perceptron``) with their built-in activations and their own ``forward`` (checked by
-    identity: a registered or replaced function could branch on ``.data``), the losses of
-    :mod:`nn.losses` (``bce`` after a sigmoid output), and at most :data:`MAX_CASES` distinct
-    targets. ``"auto"`` (the default) compiles when all of that holds and there are at least
-    :data:`COMPILE_FROM_SAMPLES` sample steps to pay for compiling, and trains eagerly
-    otherwise; ``True`` compiles or raises :class:`~nn.InputError` saying why it cannot;
-    ``False`` never compiles. The results are eager mode's bit for bit (parameters, gradients,
-    loss and accuracy; tied weights included) and so are the refusals: a value or gradient
+    ``compiled`` says whether the step runs as generated code: one sample's graph, built once
+    and compiled, then run on the samples of each batch; any batch size, shuffled or not, in
+    memory that does not grow with the data. Two backends run it: a loop over the samples in
+    plain Python (:func:`autograd.compile_loop`; eager mode's numbers bit for bit) and, when
+    NumPy is installed, the same code over columns of samples (:func:`autograd.compile_arrays`;
+    eager mode's numbers to rounding, about 1e-13 relative), used from :data:`FASTER_FROM`
+    samples a batch, where it is the faster. Compiling is only right for code whose graph ``fit``
+    knows: nn's own models (``MLP``, ``Layer``, ``Neuron``, ``Perceptron``) with their built-in
+    activations and their own ``forward`` (checked by identity: a registered or replaced
+    function could branch on ``.data``), the losses of :mod:`nn.losses` (``bce`` after a sigmoid
+    output), and at most :data:`MAX_CASES` distinct targets. ``"auto"`` (the default) compiles
+    when all of that holds and there are at least :data:`COMPILE_FROM_SAMPLES` sample steps to
+    pay for compiling, and trains eagerly otherwise; ``True`` compiles or raises
+    :class:`~nn.InputError` saying why it cannot; ``"loop"`` and ``"arrays"`` are ``True`` with
+    the backend named; ``False`` never compiles. Refusals are eager mode's: a value or gradient
     eager mode refuses raises the same error, naming the sample.
 
     The progress bar (``tqdm.auto``, which also draws in notebooks) shows loss and
@@ -159,7 +164,7 @@ def fit(model, data, loss: Callable, optimizer: Optimizer, epochs: int, batch_si
         raise InputError(f"{where}: schedule must be an nn.optim schedule of this optimizer")
     split = _threshold(loss, targets, threshold)
     params = list(model.parameters()) if l2 else None
-    plan = _compile_plan(model, loss, compiled, rows, targets, epochs, where)
+    plan = _compile_plan(model, loss, compiled, rows, targets, epochs, size, where)
     rng = random.Random(seed)
     order = list(range(n))
 
@@ -276,30 +281,40 @@ _OWN_ACTIVATIONS = dict(ACTIVATIONS)
 """The built-in activations, by name, as nn defines them (a name registered later is not one)."""
 
 
-def _compile_plan(model, loss, compiled, rows: list, targets: list[float], epochs: int,
-                  where: str) -> _SampleStep | None:
-    """None to train eagerly; else the compiled step. Raises for ``compiled=True`` when
-    compiling would not be right, saying why."""
-    if compiled is not True and compiled is not False and compiled != "auto":
-        raise InputError(f"{where}: compiled must be True, False or 'auto', got {_checks.short(compiled)}")
+_COMPILED = (True, False, "auto", "loop", "arrays")
+
+
+def _compile_plan(model, loss, compiled, rows: list, targets: list[float], epochs: int, size: int,
+                  where: str):
+    """None to train eagerly; else the compiled step (over NumPy arrays, or a loop over the
+    samples). Raises for ``compiled=True`` (or a named backend) when compiling would not be
+    right, saying why."""
+    if not any(compiled is c if isinstance(c, bool) else compiled == c for c in _COMPILED) \
+            or (isinstance(compiled, int) and not isinstance(compiled, bool)):
+        raise InputError(f"{where}: compiled must be True, False, 'auto', 'loop' or 'arrays', "
+                         f"got {_checks.short(compiled)}")
     if compiled is False:
         return None
+    demanded = compiled is not True and compiled != "auto"  # "loop" or "arrays": as True, and which
     reason = _why_not_compiled(model, loss, targets)
+    if compiled == "arrays" and reason is None and not _arrays_available():
+        reason = "compiled='arrays' needs NumPy (pip install \"glassgrad[fast]\")"
     if reason is None and compiled == "auto" and epochs * len(rows) < COMPILE_FROM_SAMPLES:
         return None  # too few steps to pay for compiling; True compiles anyway
     if reason is not None:
-        if compiled is True:
+        if compiled is True or demanded:
             raise InputError(f"{where}: cannot compile the training step: {reason}; "
                              f"pass compiled='auto' or False to train eagerly")
         return None
+    arrays = compiled == "arrays" or (compiled != "loop" and size >= FASTER_FROM and _arrays_available())
     try:
-        return _SampleStep(model, loss, rows, targets)
+        return (ArrayStep if arrays else _SampleStep)(model, loss, rows, targets)
     except ag.CompileTooLarge as e:
-        if compiled is True:
+        if compiled is True or demanded:
             raise InputError(f"{where}: cannot compile the training step: {e}") from None
         return None
     except (ag.GlassgradError, InputError):
-        if compiled is True:
+        if compiled is True or demanded:
             raise
         return None  # eager training meets the same error, in its own words
 

@@ -2,6 +2,8 @@
 numbers as eager training bit for bit, at any batch size, shuffled or not; what fit cannot
 vouch for trains eagerly (or is refused with compiled=True, saying why)."""
 
+import math
+
 import pytest
 
 import autograd as ag
@@ -65,15 +67,20 @@ def test_unfused_network_and_adam_with_momentum_state_equal_eager():
 def test_micrograd_demo_in_100_steps_equals_eager_and_compiles_once(compiles):
     X, y = data.moons(100, noise=0.1, seed=0, labels=(-1, 1))
     results = []
-    for compiled in (False, "auto"):
+    for compiled in (False, "loop", "auto"):
         model = nn.MLP(2, [16, 16, 1], seed=1)
         opt = optim.SGD(model.parameters(), lr=1.0)
         history = nn.fit(model, (X, y), losses.hinge, opt, epochs=100, progress=False, l2=1e-4,
                          schedule=optim.LinearLR(opt, end_factor=0.1, total_steps=100), compiled=compiled)
         results.append((model, history))
-    _same(*results)
-    assert len(compiles) == 1
-    assert results[1][1][-1].accuracy == 1.0
+    _same(results[0], results[1])  # the loop: bit for bit
+    assert compiles == [2]
+    # "auto" takes NumPy arrays from 48 samples a batch, when NumPy is there: equal to rounding
+    (eager, eager_history), (model, history) = results[0], results[2]
+    assert all(math.isclose(a.data, b.data, rel_tol=1e-9, abs_tol=1e-12)
+               for a, b in zip(eager.parameters(), model.parameters()))
+    assert all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(eager_history.loss, history.loss))
+    assert history.accuracy == eager_history.accuracy and history[-1].accuracy == 1.0
 
 
 def test_bce_output_crossing_the_log_clamp_needs_no_recompiling(compiles):
@@ -241,7 +248,7 @@ def test_a_sample_eager_refuses_is_refused_compiled_with_the_same_error_and_its_
 def test_compiled_must_be_true_false_or_auto(bad):
     X, y = data.blobs(10, seed=0, labels=(-1, 1))
     model = nn.MLP(2, [3, 1], seed=0)
-    with pytest.raises(nn.InputError, match=r"compiled must be True, False or 'auto', got"):
+    with pytest.raises(nn.InputError, match=r"compiled must be True, False, 'auto', 'loop' or 'arrays', got"):
         nn.fit(model, (X, y), losses.hinge, optim.SGD(model, lr=0.05), epochs=2, progress=False, compiled=bad)
 
 
@@ -262,3 +269,35 @@ def test_perceptron_and_zero_one_compile_and_match():
                          compiled=compiled)
         runs.append((p.state_dict(), history.as_dicts()))
     assert runs[0] == runs[1]
+
+
+def test_fit_picks_numpy_arrays_for_large_batches_and_the_loop_without_numpy(monkeypatch):
+    pytest.importorskip("numpy")
+    made = []
+    for cls in ("_SampleStep", "ArrayStep"):
+        real = getattr(train_module, cls)
+        monkeypatch.setattr(train_module, cls, lambda *a, real=real, cls=cls: made.append(cls) or real(*a))
+
+    def run(compiled, batch_size=None):
+        X, y = data.moons(120, noise=0.1, seed=0, labels=(0, 1))
+        model = nn.MLP(2, [8, 8, 1], seed=1, output_activation="sigmoid")
+        history = nn.fit(model, (X, y), losses.bce, optim.Adam(model, lr=0.05), epochs=6, progress=False,
+                         batch_size=batch_size, l2=1e-4, compiled=compiled)
+        return model, history
+
+    eager = run(False)
+    for compiled, batch_size, kind in (("auto", None, "ArrayStep"), ("auto", 16, "_SampleStep"),
+                                       ("arrays", 16, "ArrayStep"), ("loop", None, "_SampleStep")):
+        made.clear()
+        model, history = run(compiled, batch_size)
+        assert made == [kind]
+        if batch_size is None:
+            assert all(math.isclose(a.data, b.data, rel_tol=1e-9, abs_tol=1e-12)
+                       for a, b in zip(eager[0].parameters(), model.parameters()))
+            assert all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(eager[1].loss, history.loss))
+    monkeypatch.setattr(train_module, "_arrays_available", lambda: False)  # as without NumPy
+    made.clear()
+    _same(eager, run("auto"))
+    assert made == ["_SampleStep"]
+    with pytest.raises(nn.InputError, match="needs NumPy"):
+        run("arrays")

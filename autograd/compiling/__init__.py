@@ -30,7 +30,8 @@ Every node's gradient is computed, as ``backward`` computes it (``d_x`` above, t
 constant), so that the code refuses what eager mode refuses: an overflow anywhere raises.
 
 :func:`compile_loop` writes one sample's graph as a loop over samples (see :mod:`.loop`):
-what ``nn.fit`` runs, a batch of any size in one call.
+what ``nn.fit`` runs, a batch of any size in one call. :func:`compile_arrays` writes the same
+one-sample code for NumPy (see :mod:`.arrays`): each name holds a column of samples.
 
 The modules: :mod:`.tape` reads the graph into plain lists; :mod:`.source` writes the code
 from the op table's ``code`` and ``local_code`` templates; :mod:`.compiled` runs it and
@@ -39,13 +40,14 @@ checks the results as eager mode would; :mod:`.loop` runs one sample's code over
 
 from __future__ import annotations
 
+from .arrays import ArrayLoop, ArrayRun, compile_arrays
 from .compiled import MAX_SIZE, CompiledGraph, Run
 from .loop import LoopRun, SampleLoop
 from .source import identifier
 from .tape import Tape
 
-__all__ = ["compile", "compile_loop", "signature", "CompiledGraph", "Run", "SampleLoop", "LoopRun",
-           "identifier", "MAX_SIZE"]
+__all__ = ["compile", "compile_loop", "compile_arrays", "signature", "CompiledGraph", "Run", "SampleLoop",
+           "LoopRun", "ArrayLoop", "ArrayRun", "identifier", "MAX_SIZE"]
 
 
 def compile(output, inputs, *, data=(), also=(), name: str = "step",  # noqa: A001 - autograd.compile
