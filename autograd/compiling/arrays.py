@@ -70,9 +70,8 @@ from typing import NamedTuple, Sequence
 from ..errors import GlassgradError, MissingExtra, OperandError, describe, finite_float, require
 from ..backprop import overflow_error
 from ..value import Value, _InfiniteDerivative, _op_error, apply
-from . import array_source
 from .array_cases import CasesSource
-from .array_source import FORWARD, GRADS, LOCALS, ArraySource
+from .array_source import FORWARD, GRADS, LOCALS, ArraySource, function, helpers
 from .compiled import check_size
 from .tape import CONSTANT, INPUT, Tape
 
@@ -141,7 +140,7 @@ class ArrayLoop:
         if len({len(tape.also) for tape in tapes}) > 1:
             raise OperandError("compile_arrays: every case must report the same number of also= nodes")
         self._np = np = numpy if numpy is not None else _numpy()
-        self._helpers = array_source.helpers(np)
+        self._helpers = helpers(np)
         self._tapes = tapes
         self.inputs = tuple(inputs)
         self.data = tuple(data)
@@ -151,7 +150,7 @@ class ArrayLoop:
         else:
             self._writer = CasesSource(tapes, name, comments, self._helpers, list(case_notes or []))
         self.source = self._writer.text(GRADS)
-        self._functions = {GRADS: array_source.function(self.source, name, self._helpers)}
+        self._functions = {GRADS: function(self.source, name, self._helpers)}
 
     # -- calls -----------------------------------------------------------------------------------
     def __call__(self, columns, values=None, *, cases=None, seed=1.0, start=None,
@@ -182,7 +181,7 @@ class ArrayLoop:
         found = self._functions.get(mode)
         if found is None:
             name = f"{self.name}_{mode}"
-            found = self._functions[mode] = array_source.function(self._writer.text(mode, name), name,
+            found = self._functions[mode] = function(self._writer.text(mode, name), name,
                                                                   self._helpers)
         return found
 
