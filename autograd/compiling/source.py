@@ -303,15 +303,16 @@ def loop_text(cases: list[Source], name: str, case_notes: list[str] | None = Non
     data = first.argument_names[tape.n_inputs:]
     grads = [f"d_{x}" for x in inputs]
     lines = [*_wrapped(f"def {name}(", [*inputs, "samples", "seed", *grads], "):", indent=" " * 8)]
-    body = ['"""Each sample\'s output, the inputs\' gradients summed over the samples (from their values '
-            'given as d_...), a check, and the also values (written by autograd.compile)."""',
+    body = ['"""Each sample\'s output, the inputs\' gradients summed over the samples (starting from the',
+            'd_... given), a check, and each sample\'s also values (written by autograd.compile_loop)."""',
             "values, also = [], []",
             "keep_value, keep_also = values.append, also.append",
             "check = 0.0",
             f"for {', '.join([*data, 'case'])} in samples:" if data else "for case in samples:"]
     for k, case in enumerate(cases):
         note = comment_text(case_notes[k], 60, quoted=False) if case_notes else ""
-        part = [f"# case {k}{': ' + note if note else ''}", *case.constant_lines()]
+        heading = [f"# case {k}{': ' + note if note else ''}"] if len(cases) > 1 or note else []
+        part = [*heading, *case.constant_lines()]
         forward, checked = case.forward_lines()
         backward, more = case.backward_lines(seed="seed", accumulate=True)
         part += forward + backward
