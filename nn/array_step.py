@@ -16,13 +16,13 @@ it is installed, and nothing here imports it before a step is made.
 from __future__ import annotations
 
 import importlib
-import math
 
 import autograd as ag
 
 from . import _checks
 from . import losses as _losses
 from .errors import InputError
+from .sample_graph import SampleGraph
 
 __all__ = ["ArrayStep", "FASTER_FROM", "available"]
 
@@ -67,58 +67,34 @@ class ArrayStep:
         else:
             columns, labels = _checks.dataset_columns(rows, targets, "fit", getattr(model, "n_inputs", None))
         values = sorted(set(labels.tolist()))
-        self.params = list(dict.fromkeys(model.parameters()))  # a tied weight is one argument
-        self.features = [ag.Value(float(v), f"x[{j}]") for j, v in enumerate(columns[:, 0])]
-        out = model(self.features)
-        outputs = out if isinstance(out, list) else [out]
-        cases = [loss(outputs, [t]) for t in values]  # one model part; each label's loss of it
-        for case in cases:
-            case.label = "L"
-        self.loop = ag.compile_arrays(cases, self.params, data=self.features, also=outputs, name="fit_step",
-                                      case_notes=[f"y = {t:g}" for t in values])
+        self.graph = graph = SampleGraph(model, loss, columns[:, 0].tolist(), values)
+        self.loop = ag.compile_arrays(graph.cases, graph.params, data=graph.features, also=graph.outputs,
+                                      name="fit_step", case_notes=graph.notes)
         self.columns, self.labels = columns, labels
         self.cases = np.searchsorted(np.array(values), labels)
-        self.single_output = not isinstance(out, list)
         try:
             self.label_set = _losses.label_set(values, "fit")
         except InputError:
             self.label_set = None  # regression targets: no accuracy
-        self.l2 = None  # the L2 term's compiled graph, (alpha, fn), made on first use
-
-    def _l2(self, params, alpha: float):
-        """The L2 term of the step, compiled once: its value and d/d each parameter."""
-        if self.l2 is None or self.l2[0] != alpha:
-            self.l2 = (alpha, ag.compile(_losses.l2(params, alpha), self.params, name="l2_term"))
-        return self.l2[1]
 
     def step(self, batch, yb, optimizer, params, l2: float, split: float | None) -> tuple[float, int]:
         """One optimizer step on the samples ``batch`` (positions in the data set; ``yb`` their
         labels, read from the data set here): (the batch's loss, how many it got right)."""
         np = self._np
         n = len(batch)
-        optimizer.zero_grad()
-        start = [p.grad for p in self.params]
-        values = [p.data for p in self.params]
-        if l2:
-            reg, reg_grads = self._l2(params, l2)(values)
-            start = [g0 + g for g0, g in zip(start, reg_grads)]
+        graph = self.graph
+        values, start, reg = graph.begin(optimizer, params, l2)
         if n == self.columns.shape[1]:  # every sample (a full batch: the sums do not depend on the order)
             columns, cases, labels, numbers = self.columns, self.cases, self.labels, None
         else:
             where = np.asarray(batch)
             columns, cases, labels, numbers = self.columns[:, where], self.cases[where], self.labels[where], batch
-        run = self.loop(columns, values, cases=cases, seed=1.0 / n if n > 1 else 1.0, start=start,
-                        numbers=numbers)
-        # the losses are means: (sum of the samples' losses + 0.0) / n, as ag.sum(terms) / n
-        value = float(run.values[0]) if n == 1 else (math.fsum(run.values.tolist()) + 0.0) / n
-        if l2:
-            value = value + reg
-        for p, g in zip(self.params, run.grads):
-            p.grad = g
-        optimizer.step()
+        run = self.loop(columns, values, cases=cases, seed=graph.seed(n), start=start, numbers=numbers)
+        value = graph.mean(run.values.tolist(), reg, l2)
+        graph.end(run.grads, optimizer)
         if split is None:
             return value, 0
-        if not self.single_output:
+        if not graph.single_output:
             return value, _losses.count_correct(run.also.tolist(), labels.tolist(), split)
         low, high = self.label_set
         predicted = np.where(run.also[:, 0] > split, float(high), float(low))

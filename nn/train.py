@@ -25,7 +25,6 @@ faster, and memory that does not grow with the data. The parameters are still Va
 from __future__ import annotations
 
 import gc
-import math
 import random
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from .mlp import ACTIVATIONS, MLP, Layer, Neuron
 from .module import Module
 from .optim import Optimizer, Schedule
 from .perceptron import Perceptron
+from .sample_graph import SampleGraph
 
 __all__ = ["fit", "History", "Epoch", "COMPILE_FROM_SAMPLES", "MAX_CASES", "FASTER_FROM"]
 
@@ -225,48 +225,23 @@ class _SampleStep:
     def __init__(self, model, loss, rows: list, targets: list[float]):
         labels = sorted(set(targets))
         case_of = {t: k for k, t in enumerate(labels)}
-        self.params = list(dict.fromkeys(model.parameters()))  # a tied weight is one argument
-        self.features = [ag.Value(v, f"x[{j}]") for j, v in enumerate(rows[0])]
-        out = model(self.features)
-        outputs = out if isinstance(out, list) else [out]
-        cases = [loss(outputs, [t]) for t in labels]  # one model part; each label's loss of it
-        for case in cases:
-            case.label = "L"
-        self.loop = ag.compile_loop(cases, self.params, data=self.features, also=outputs, name="fit_step",
-                                    case_notes=[f"y = {t:g}" for t in labels])
+        self.graph = graph = SampleGraph(model, loss, rows[0], labels)
+        self.loop = ag.compile_loop(graph.cases, graph.params, data=graph.features, also=graph.outputs,
+                                    name="fit_step", case_notes=graph.notes)
         self.samples = [(*row, case_of[t]) for row, t in zip(rows, targets)]
-        self.single_output = not isinstance(out, list)
-        self.l2 = None  # the L2 term's compiled graph, (alpha, fn), made on first use
-
-    def _l2(self, params, alpha: float):
-        """The L2 term of the step, compiled once: its value and d/d each parameter."""
-        if self.l2 is None or self.l2[0] != alpha:
-            self.l2 = (alpha, ag.compile(_losses.l2(params, alpha), self.params, name="l2_term"))
-        return self.l2[1]
 
     def step(self, batch: list[int], yb: list[float], optimizer: Optimizer, params, l2: float,
              split: float | None) -> tuple[float, int]:
         """:func:`_step` on the samples ``batch``, through the compiled loop: (loss, right)."""
-        n = len(batch)
-        samples = self.samples
-        optimizer.zero_grad()
-        start = [p.grad for p in self.params]
-        values = [p.data for p in self.params]
-        if l2:  # backward adds the L2 term's edges first: its node comes last in the graph
-            reg, reg_grads = self._l2(params, l2)(values)
-            start = [g0 + g for g0, g in zip(start, reg_grads)]
-        run = self.loop.run_samples([samples[i] for i in batch], values,
-                                    seed=1.0 / n if n > 1 else 1.0, start=start, numbers=batch)
-        # the losses are means: (sum of the samples' losses + 0.0) / n, as ag.sum(terms) / n
-        value = run.values[0] if n == 1 else (math.fsum(run.values) + 0.0) / n
-        if l2:
-            value = value + reg
-        for p, g in zip(self.params, run.grads):
-            p.grad = g
-        optimizer.step()
+        graph, samples = self.graph, self.samples
+        values, start, reg = graph.begin(optimizer, params, l2)
+        run = self.loop.run_samples([samples[i] for i in batch], values, seed=graph.seed(len(batch)),
+                                    start=start, numbers=batch)
+        value = graph.mean(run.values, reg, l2)
+        graph.end(run.grads, optimizer)
         if split is None:
             return value, 0
-        outputs = [also[0] for also in run.also] if self.single_output else run.also
+        outputs = [also[0] for also in run.also] if graph.single_output else run.also
         return value, _losses.count_correct(outputs, yb, split)
 
 

@@ -64,16 +64,14 @@ on first use.
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple, Sequence
 
 from ..errors import GlassgradError, MissingExtra, OperandError, describe, finite_float, require
 from ..backprop import overflow_error
-from ..value import Value, _InfiniteDerivative, _op_error, apply
 from .array_cases import CasesSource
 from .array_source import FORWARD, GRADS, LOCALS, ArraySource, function, helpers
-from .compiled import check_size
-from .tape import CONSTANT, INPUT, Tape
+from .compiled import check_size, replay
+from .tape import Tape
 
 __all__ = ["compile_arrays", "ArrayLoop", "ArrayRun", "CHUNK", "available"]
 
@@ -440,45 +438,8 @@ class _Batch:
 def _eager_sample(tape: Tape, values: list[float], row: list[float], seed: float, grads: bool):
     """(value, input gradients, also values) of one sample by eager mode: every node made by
     ``apply`` (and its local derivatives checked), every gradient added as ``backward`` adds it."""
-    nodes = []
-    n_inputs = tape.n_inputs
-    for i, op in enumerate(tape.ops):
-        if op is None:
-            role, slot = tape.roles[i], tape.slots[i]
-            value = tape.values[i] if role == CONSTANT else values[slot] if role == INPUT else row[slot - n_inputs]
-            nodes.append(Value(value, tape.labels[i]))
-            continue
-        node = apply(op, *(nodes[p] for p in tape.operands[i]), const=tape.consts[i])
-        node.label = tape.labels[i]
-        nodes.append(node)
-    locals_ = [_local_grads(op, nodes, tape, i) if op is not None else () for i, op in enumerate(tape.ops)]
-    out = nodes[tape.output]
-    also = [nodes[i].data for i in tape.also]
-    if not grads:
-        return out.data, [], also
-    d = [0.0] * len(nodes)
-    d[tape.output] = seed
-    for i in range(tape.output, -1, -1):  # backward's loop: outputs first, each edge in operand order
-        for p, local in zip(tape.operands[i], locals_[i]):
-            d[p] += local * d[i]
-            if d[p] - d[p] != 0.0:
-                raise overflow_error("backward", nodes[p], d[p], " (no .grad was changed)")
-    return out.data, [0.0 if i is None else d[i] for i in tape.arguments[:n_inputs]], also
-
-
-def _local_grads(op, nodes: list, tape: Tape, i: int) -> tuple:
-    """Node i's local derivatives, checked as ``apply`` checks them (under no_grad it skips them)."""
-    node = nodes[i]
-    if node.op_def is not None:
-        return node.local_grads
-    operands = [nodes[p] for p in tape.operands[i]]
-    try:
-        local = op.local_at([x.data for x in operands], tape.consts[i], node.data)
-    except (ArithmeticError, ValueError) as e:
-        raise _op_error(op, operands, tape.consts[i], e) from None
-    if not all(map(math.isfinite, local)):
-        raise _op_error(op, operands, tape.consts[i], _InfiniteDerivative())
-    return local
+    run = replay(tape, [*values, *row], True, seed, backward=grads)
+    return run.value, run.grads, run.also
 
 
 def _per_sample(np, x, n: int):
