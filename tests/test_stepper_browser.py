@@ -1,19 +1,12 @@
 """The HTML stepper in a real browser: headless Chromium, pressing Next, reading the page, screenshots.
 
-Chromium is driven with the DevTools protocol over a pipe (``--remote-debugging-pipe``:
-JSON messages ending in a NUL byte, read from fd 3 and written to fd 4), so the test needs
-no server and no extra package. The screenshots are left in the temp directory
+Chromium is driven with the DevTools protocol over a pipe (``tests/chromium_devtools.py``), so
+the test needs no server and no extra package. The screenshots are left in the temp directory
 (``glassgrad_stepper_before.png`` / ``_after.png``) for a person to look at.
 """
 
 import base64
-import fcntl
 import io
-import json
-import os
-import select
-import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -21,94 +14,17 @@ from pathlib import Path
 import pytest
 
 from autograd import Value, trace
+from chromium_devtools import CHROMIUM, Chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's `chromium` (CI installs it)")
 
 HIGHLIGHT = (0xD6, 0x27, 0x28)  # the drawing's highlight colour, #d62728
 SHOTS = Path(tempfile.gettempdir())
 
 
-class Chromium:
-    """A headless Chromium and one page of it, spoken to through the DevTools protocol on a pipe."""
-
-    def __init__(self, profile: Path):
-        to_browser_r, self._to_browser = os.pipe()
-        self._from_browser, from_browser_w = os.pipe()
-
-        def give_pipes():  # in the child: the protocol's fixed descriptors 3 and 4
-            # out of the way first, as a pipe may already sit on 3 or 4 (dup2 onto itself keeps CLOEXEC)
-            read_end, write_end = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_browser_r, from_browser_w))
-            os.dup2(read_end, 3)
-            os.dup2(write_end, 4)
-
-        self.proc = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-extensions", "--host-resolver-rules=MAP * ~NOTFOUND", "--hide-scrollbars",
-             f"--user-data-dir={profile}", "--window-size=1100,760", "--remote-debugging-pipe",
-             "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            close_fds=False, preexec_fn=give_pipes)
-        os.close(to_browser_r)
-        os.close(from_browser_w)
-        self._buffer, self._next_id, self.events = b"", 0, []
-        page = next(t for t in self.call("Target.getTargets")["targetInfos"] if t["type"] == "page")
-        self.session = self.call("Target.attachToTarget", targetId=page["targetId"], flatten=True)["sessionId"]
-
-    def call(self, method: str, session: str | None = None, timeout: float = 20.0, **params) -> dict:
-        self._next_id += 1
-        message = {"id": self._next_id, "method": method, "params": params}
-        if session:
-            message["sessionId"] = session
-        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while True:
-            reply = self._read(deadline)
-            if reply.get("id") == self._next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply["result"]
-            self.events.append(reply)
-
-    def page(self, method: str, **params) -> dict:
-        return self.call(method, session=self.session, **params)
-
-    def evaluate(self, expression: str):
-        result = self.page("Runtime.evaluate", expression=expression, returnByValue=True)
-        if "exceptionDetails" in result:
-            raise RuntimeError(f"{expression!r} threw {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    def _read(self, deadline: float) -> dict:
-        while b"\0" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._from_browser], [], [], left)[0]:
-                raise TimeoutError("chromium did not answer in time")
-            chunk = os.read(self._from_browser, 1 << 20)
-            if not chunk:
-                raise RuntimeError("chromium closed the DevTools pipe")
-            self._buffer += chunk
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def close(self) -> None:
-        try:
-            self.call("Browser.close", timeout=5)
-        except (RuntimeError, TimeoutError, OSError):
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self._to_browser)
-        os.close(self._from_browser)
-
-
 @pytest.fixture
 def browser(tmp_path):
-    chromium = Chromium(tmp_path / "profile")
+    chromium = Chromium(tmp_path / "profile", ["--host-resolver-rules=MAP * ~NOTFOUND"])
     yield chromium
     chromium.close()
 
