@@ -8,8 +8,9 @@ The worker loads this module after unpacking glassgrad and its pure-Python depen
   WebAssembly here has no threads;
 * turns ``trace.widget()`` (ipywidgets, which needs a Jupyter kernel) into the HTML stepper page
   of ``trace.to_html()``;
-* lets a cell ``import numpy`` or ``matplotlib`` (not in the browser) and, when the cell then uses
-  them, says so: the page shows the output saved in the notebook instead;
+* lets a cell ``import numpy`` or ``matplotlib`` (not in the browser: a placeholder, given to the
+  cells' code only) and, when the cell then uses them, says so: the page shows the output saved in
+  the notebook instead; matplotlib's calls do nothing, so the work around a plot still runs;
 * runs a cell as Jupyter does (the last expression's value is displayed with its ``_repr_*_``).
 
 Messages go to the page as JSON text through ``emit`` (a JavaScript function of the worker).
@@ -20,8 +21,7 @@ from __future__ import annotations
 import ast
 import concurrent.futures
 import concurrent.futures.thread
-import importlib.abc
-import importlib.machinery
+import builtins
 import json
 import os
 import subprocess
@@ -44,7 +44,6 @@ def start(emit, render_svg) -> None:
     _emit = emit
     install_graphviz(render_svg)
     install_serial_pools()
-    sys.meta_path.insert(0, _NotInBrowserFinder())
     sys.stdout = _Stream("stdout")
     sys.stderr = _Stream("stderr")
     os.environ.setdefault("TQDM_MININTERVAL", "0.5")
@@ -216,34 +215,34 @@ class _MissingPlot(types.ModuleType):
 PLOTTING = ("matplotlib",)
 
 
-class _NotInBrowserFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """``import numpy`` written in a cell gives a placeholder; glassgrad's own imports see the truth
-    (ImportError), so its fallbacks for a missing numpy keep working."""
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname.split(".")[0] not in NOT_IN_BROWSER or not _from_a_cell():
-            return None
-        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
-
-    def create_module(self, spec):
-        module = (_MissingPlot if spec.name.split(".")[0] in PLOTTING else _Missing)(spec.name)
-        module.__path__ = []
-        return module
-
-    def exec_module(self, module):
-        pass
+def _stub(name: str) -> types.ModuleType:
+    """The placeholder for ``name`` (and its parents, each an attribute of the one above)."""
+    parts = name.split(".")
+    for k in range(1, len(parts) + 1):
+        dotted = ".".join(parts[:k])
+        if dotted not in _stubs:
+            kind = _MissingPlot if parts[0] in PLOTTING else _Missing
+            _stubs[dotted] = module = kind(dotted)
+            module.__dict__["__path__"] = []
+            if k > 1:
+                _stubs[".".join(parts[:k - 1])].__dict__[parts[k - 1]] = module
+    return _stubs[name]
 
 
-def _from_a_cell() -> bool:
-    frame = sys._getframe(2)
-    while frame is not None:
-        name = frame.f_code.co_filename
-        if name.startswith("<cell"):
-            return True
-        if not name.startswith("<frozen") and "importlib" not in name:
-            return False
-        frame = frame.f_back
-    return False
+_stubs: dict[str, types.ModuleType] = {}   # never in sys.modules: glassgrad's own imports see the truth
+
+
+def _cell_import(name, globals=None, locals=None, fromlist=(), level=0):
+    """``import`` in a cell's code: a package the browser lacks gives a placeholder, not an
+    ImportError. Only the cells' code imports this way (their ``__builtins__``): glassgrad's own
+    ``import numpy`` and ``importlib.util.find_spec("numpy")`` still find no numpy."""
+    try:
+        return _real_import(name, globals, locals, fromlist, level)
+    except ImportError:
+        if level or name.split(".")[0] not in NOT_IN_BROWSER:
+            raise
+    module = _stub(name)
+    return module if fromlist else _stubs[name.split(".")[0]]
 
 
 def _needs(error: BaseException) -> str | None:
@@ -282,7 +281,9 @@ class _Stream:
         return False
 
 
-namespace: dict = {"__name__": "__main__"}
+_real_import = builtins.__import__
+_CELL_BUILTINS = {**builtins.__dict__, "__import__": _cell_import}
+namespace: dict = {"__name__": "__main__", "__builtins__": _CELL_BUILTINS}
 _needed_before: list[str] = []   # the packages earlier cells stopped on (since the last reset)
 
 
@@ -369,7 +370,7 @@ def reset() -> None:
     """Forget every name the cells defined (the page's Restart)."""
     namespace.clear()
     _needed_before.clear()
-    namespace.update({"__name__": "__main__", "display": display})
+    namespace.update({"__name__": "__main__", "__builtins__": _CELL_BUILTINS, "display": display})
 
 
 # -- the playground -------------------------------------------------------------------------------
