@@ -21,18 +21,21 @@ const timings = {};
 const mark = (name) => { timings[name] = Math.round(performance.now() - started); };
 
 async function boot() {
-  const manifest = await (await fetch("site.json")).json();
+  const manifest = (async () => (await fetch("site.json")).json())();
+  const downloads = manifest.then((m) => Promise.all(m.archives.map(fetchBytes)));   // while Pyodide starts
+  const runtimeText = fetch("glassgrad_web.py").then((r) => r.text());
   const [pyodide, viz] = await Promise.all([
     loadPyodide({ indexURL: new URL("pyodide/", import.meta.url).href, packages: [] }),
     vizInstance().then((viz) => { mark("graphviz"); return viz; }),
   ]);
   mark("pyodide");
-  const archives = await Promise.all(manifest.archives.map(fetchBytes));
+  const names = (await manifest).archives;
+  const archives = await downloads;
   const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
-  archives.forEach((bytes, i) => pyodide.unpackArchive(bytes, manifest.archives[i].endsWith(".whl") ? "wheel" : "zip",
+  archives.forEach((bytes, i) => pyodide.unpackArchive(bytes, names[i].endsWith(".whl") ? "wheel" : "zip",
                                                        { extractDir: sitePackages }));
   mark("unpacked");
-  const runtime = await (await fetch("glassgrad_web.py")).text();
+  const runtime = await runtimeText;
   pyodide.FS.writeFile("/home/pyodide/glassgrad_web.py", runtime);
   pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide')");
   web = pyodide.pyimport("glassgrad_web");
