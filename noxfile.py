@@ -4,6 +4,7 @@
     nox -s tests-3.12                   # the whole suite on CPython 3.12, in .nox/tests-3-12
     nox -s tests-3.12 -- -k drawing     # arguments after -- go to pytest
     nox                                 # the tests on every supported CPython this machine has
+    nox -s pyodide                      # the suite under Pyodide (CPython 3.14, WebAssembly) in Node
     nox -s bench                        # a quick benchmark run (not part of CI)
 
 The supported versions are those ``requires-python`` admits, from its lower bound up to the
@@ -134,6 +135,13 @@ def tests(session: nox.Session) -> None:
     """The whole suite (unit, property and browser tests, doctests, notebooks), as README runs it."""
     session.install("-q", "-e", ".[dev]")
     session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=False)
+def pyodide(session: nox.Session) -> None:
+    """The suite under Pyodide (CPython 3.14 for WebAssembly) in Node.js: what Pyodide can run,
+    the rest skipped or left out with the reason (docs/site/run_pyodide_tests.py; needs node, npm)."""
+    session.run("python", "docs/site/run_pyodide_tests.py", *session.posargs, external=True)
 
 
 @nox.session
