@@ -31,8 +31,8 @@ import keyword
 
 from ..errors import OperandError
 from .array_source import (_IDENTIFIER, _NAME, _OWN_NAMES, _SAFE_LOCAL, GRADS, LOCALS, _term,
-                           _wrapped)
-from .source import comment_text, identifier, literal
+                           _wrapped, summed)
+from .source import comment_text, fill, identifier, literal, rule_comments, sum_statements, templates_of
 from .tape import CONSTANT, DATA, INPUT, Tape
 
 __all__ = ["CasesSource"]
@@ -185,32 +185,15 @@ class CasesSource:
         key = (op, n, const)
         found = self._cache.get(key)
         if found is None:
-            code = op.array_code or op.code
-            local_code = op.array_local_code or op.local_code
-            code = code(n, const) if callable(code) else code
-            local_code = tuple(local_code(n, const) if callable(local_code) else local_code)
-            if not code or len(local_code) != n:
-                raise OperandError(f"compile_arrays: the op {op.name!r} has no code template for {n} operand(s) "
-                                   f"(its Op entry needs code=... and local_code=..., see autograd.ops)")
-            found = self._cache[key] = (code, local_code)
+            found = self._cache[key] = templates_of(op, n, const, "compile_arrays", arrays=True)
         return found
 
     def _filled(self, case, i: int, templates) -> list[str]:
-        tape = self._tape_of(case)
-        shown = self._operand_names(case, i)
-        const = tape.consts[i]
-        c = literal(float(const)) if const is not None else "0.0"
-        out = self._name(case, i)
-        return [template.format(*shown, c=c, out=out, args=", ".join(shown)) for template in templates]
+        return fill(templates, self._operand_names(case, i), self._tape_of(case).consts[i], self._name(case, i))
 
     def _rules(self, case, i: int, locals_: list[str]) -> list[str]:
         tape = self._tape_of(case)
-        op = tape.ops[i]
-        if op.arity is None or len(op.rule_text) != len(tape.operands[i]):
-            return [local.replace("1.0", "1") if local in ("1.0", "-1.0") else local for local in locals_]
-        const = tape.consts[i]
-        c = "" if const is None else f"{const:g}"
-        return [rule.format(*self._operand_names(case, i), c=c, out=self._name(case, i)) for rule in op.rule_text]
+        return rule_comments(tape.ops[i], self._operand_names(case, i), tape.consts[i], self._name(case, i), locals_)
 
     def _holds_array(self, expression: str) -> bool:
         return any(self.is_array.get(name, False) for name in _NAME.findall(expression))
@@ -367,32 +350,10 @@ class CasesSource:
         return lines
 
     def _sum_lines(self, target: str, edges: list, over_samples: bool, first_terms: list[str] = ()) -> list[str]:
-        lines = []
         where = ", summed over the samples" if over_samples else ""
-        items = [(t, "  # from each case's samples") for t in first_terms] + [
-            (self._summed(local, d) if over_samples else _term(local, d),
+        items = [(t, "  # from each case's samples" if self.comments else "") for t in first_terms] + [
+            (summed(local, d, self._holds_array(local)) if over_samples else _term(local, d),
              f"  # {comment_text(rule, 60, quoted=False)}{where}" if self.comments else "")
             for local, d, rule in edges]
-        for start in range(0, len(items), _TERMS_PER_STATEMENT):
-            chunk = items[start:start + _TERMS_PER_STATEMENT]
-            if start:
-                chunk = [(target, "")] + chunk
-            if len(chunk) == 1:
-                lines.append(f"    {target} = {chunk[0][0]}{chunk[0][1] if self.comments else ''}")
-                continue
-            head = f"    {target} = ("
-            pad = " " * len(head)
-            for k, (term, comment) in enumerate(chunk):
-                text = term if k == 0 else (f"- {term[1:]}" if term.startswith("-") else f"+ {term}")
-                end = ")" if k == len(chunk) - 1 else ""
-                lines.append(f"{head if k == 0 else pad}{text}{end}{comment if self.comments else ''}")
-        return lines
+        return sum_statements(target, items, indent="    ")
 
-    def _summed(self, local: str, d: str) -> str:
-        if self._holds_array(local):
-            return f"{local if _NAME.fullmatch(local) else f'({local})'} @ {d}"
-        if local == "1.0":
-            return f"sum({d})"
-        if local == "-1.0":
-            return f"-sum({d})"
-        return f"{local} * sum({d})"

@@ -28,7 +28,7 @@ import re
 import types
 
 from ..errors import OperandError
-from .source import comment_text, identifier, literal
+from .source import comment_text, fill, identifier, literal, rule_comments, sum_statements, templates_of
 from .tape import CONSTANT, DATA, INPUT, Tape
 
 __all__ = ["ArraySource", "helpers", "function"]
@@ -36,7 +36,6 @@ __all__ = ["ArraySource", "helpers", "function"]
 _TERMS_PER_STATEMENT = 64  # Python's compiler recurses once per term of a + b + ...
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_BARE = re.compile(r"\{([0-9]+)\}\Z")
 _SAFE_LOCAL = re.compile(r"(\{\w+\}|-?[0-9]+\.[0-9]+)\Z")  # an operand, the output, c or a number
 _OWN_NAMES = {"add_all", "put", "sum", "where", "maximum", "sign", "sigmoid", "bce_logits",
               "check", "grads", "also", "seed"}
@@ -44,6 +43,17 @@ _OWN_NAMES = {"add_all", "put", "sum", "where", "maximum", "sign", "sigmoid", "b
 GRADS, FORWARD, LOCALS = "grads", "forward", "locals"
 """What a text computes: values and gradients; values only; values and every local derivative
 (eager mode's forward pass checks both; written only to find a failing sample)."""
+
+
+def summed(local: str, d: str, column: bool) -> str:
+    """The sum over the samples of local * d: ``x @ d`` (local a column), ``sum(d)`` (local 1)."""
+    if column:
+        return f"{local if _NAME.fullmatch(local) else f'({local})'} @ {d}"
+    if local == "1.0":
+        return f"sum({d})"
+    if local == "-1.0":
+        return f"-sum({d})"
+    return f"{local} * sum({d})"
 
 
 class ArraySource:
@@ -111,37 +121,17 @@ class ArraySource:
         key = (op, n, const)
         found = self._cache.get(key)
         if found is None:
-            code = op.array_code or op.code
-            local_code = op.array_local_code or op.local_code
-            code = code(n, const) if callable(code) else code
-            local_code = tuple(local_code(n, const) if callable(local_code) else local_code)
-            if not code or len(local_code) != n:
-                raise OperandError(f"compile_arrays: the op {op.name!r} has no code template for {n} operand(s) "
-                                   f"(its Op entry needs code=... and local_code=..., see autograd.ops)")
-            found = self._cache[key] = (code, local_code)
+            found = self._cache[key] = templates_of(op, n, const, "compile_arrays", arrays=True)
         return found
 
     def _filled(self, i: int, templates) -> list[str]:
         tape, names = self.tape, self.names
-        shown = [names[p] for p in tape.operands[i]]
-        const = tape.consts[i]
-        c = literal(float(const)) if const is not None else "0.0"
-        filled = []
-        for template in templates:
-            bare = _BARE.match(template)
-            filled.append(shown[int(bare.group(1))] if bare else
-                          template.format(*shown, c=c, out=names[i], args=", ".join(shown)))
-        return filled
+        return fill(templates, [names[p] for p in tape.operands[i]], tape.consts[i], names[i])
 
     def _rules(self, i: int, locals_: list[str]) -> list[str]:
         """Node i's local-derivative rules as the op table writes them, for comments."""
-        op, tape = self.tape.ops[i], self.tape
-        if op.arity is None or len(op.rule_text) != len(tape.operands[i]):
-            return [local.replace("1.0", "1") if local in ("1.0", "-1.0") else local for local in locals_]
-        const = tape.consts[i]
-        shown = [self.names[p] for p in tape.operands[i]]
-        c = "" if const is None else f"{const:g}"
-        return [rule.format(*shown, c=c, out=self.names[i]) for rule in op.rule_text]
+        tape, names = self.tape, self.names
+        return rule_comments(tape.ops[i], [names[p] for p in tape.operands[i]], tape.consts[i], names[i], locals_)
 
     # -- the text --------------------------------------------------------------------------------
     def text(self, mode: str = GRADS, name: str | None = None) -> str:
@@ -223,37 +213,15 @@ class ArraySource:
         return lines
 
     def _sum_lines(self, target: str, edges: list, over_samples: bool) -> list[str]:
-        """``target = t1 + t2 + ...``, one term (and its comment) per line, at most
-        _TERMS_PER_STATEMENT terms a statement."""
-        lines = []
+        """``target = t1 + t2 + ...``, one term (and its comment) per line (source.sum_statements)."""
         where = ", summed over the samples" if over_samples else ""
-        for start in range(0, len(edges), _TERMS_PER_STATEMENT):
-            chunk = edges[start:start + _TERMS_PER_STATEMENT]
-            terms = [] if start == 0 else [target]
-            terms += [self._summed(local, d) if over_samples else _term(local, d) for local, d, _ in chunk]
-            comments = [""] * (len(terms) - len(chunk)) + [
-                f"  # {comment_text(rule, 60, quoted=False)}{where}" if self.comments else ""
-                for _, _, rule in chunk]
-            if len(terms) == 1:
-                lines.append(f"    {target} = {terms[0]}{comments[0]}")
-                continue
-            head = f"    {target} = ("
-            pad = " " * len(head)
-            for k, (term, comment) in enumerate(zip(terms, comments)):
-                text = term if k == 0 else (f"- {term[1:]}" if term.startswith("-") else f"+ {term}")
-                end = ")" if k == len(terms) - 1 else ""
-                lines.append(f"{head if k == 0 else pad}{text}{end}{comment}")
-        return lines
+        items = [(self._summed(local, d) if over_samples else _term(local, d),
+                  f"  # {comment_text(rule, 60, quoted=False)}{where}" if self.comments else "")
+                 for local, d, rule in edges]
+        return sum_statements(target, items, indent="    ")
 
     def _summed(self, local: str, d: str) -> str:
-        """The sum over the samples of local * d: ``x @ d`` (x a column), ``sum(d)`` (local 1)."""
-        if self._holds_array(local):
-            return f"{local if _NAME.fullmatch(local) else f'({local})'} @ {d}"
-        if local == "1.0":
-            return f"sum({d})"
-        if local == "-1.0":
-            return f"-sum({d})"
-        return f"{local} * sum({d})"
+        return summed(local, d, self._holds_array(local))
 
     def _check_lines(self, checked: list[str]) -> list[str]:
         lines = ["    # eager mode refuses inf and nan at every node and gradient; these could hide one: "

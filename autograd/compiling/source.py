@@ -95,6 +95,44 @@ def literal(x: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+def templates_of(op, n: int, const, where: str = "compile", arrays: bool = False) -> tuple[str, tuple[str, ...]]:
+    """The op's ``code`` and ``local_code`` templates for ``n`` operands (with ``arrays``, its
+    ``array_code`` and ``array_local_code`` where the op table gives them)."""
+    code = (op.array_code or op.code) if arrays else op.code
+    local_code = (op.array_local_code or op.local_code) if arrays else op.local_code
+    code = code(n, const) if callable(code) else code
+    local_code = tuple(local_code(n, const) if callable(local_code) else local_code)
+    if not code or len(local_code) != n:
+        raise OperandError(f"{where}: the op {op.name!r} has no code template for {n} operand(s) "
+                           f"(its Op entry needs code=... and local_code=..., see autograd.ops)")
+    return code, local_code
+
+
+def fill(templates, shown: list[str], const, out: str) -> list[str]:
+    """``templates`` with the operands' names ``shown``, the constant and the node's name ``out`` put in."""
+    c = literal(float(const)) if const is not None else "0.0"
+    filled = []
+    for template in templates:
+        bare = _BARE.match(template)
+        if bare:
+            filled.append(shown[int(bare.group(1))])
+        elif "{" not in template:  # a number: sum's 1.0 (no call per operand of a wide node)
+            filled.append(template)
+        elif "{args}" in template:  # (joined only where used: a wide sum has one such template)
+            filled.append(template.format(*shown, c=c, out=out, args=", ".join(shown)))
+        else:
+            filled.append(template.format(*shown, c=c, out=out))
+    return filled
+
+
+def rule_comments(op, shown: list[str], const, out: str, locals_: list[str]) -> list[str]:
+    """The local-derivative rules as the op table writes them (``rule_text``), for comments."""
+    if op.arity is None or len(op.rule_text) != len(shown):
+        return [local.replace("1.0", "1") if local in ("1.0", "-1.0") else local for local in locals_]
+    c = "" if const is None else f"{const:g}"
+    return [rule.format(*shown, c=c, out=out) for rule in op.rule_text]
+
+
 class Source:
     """The generated text of one graph (``text``) and the argument names it uses."""
 
@@ -139,43 +177,18 @@ class Source:
         key = (op, n, const) if callable(op.code) or callable(op.local_code) else op
         found = self._template_cache.get(key)
         if found is None:
-            code = op.code(n, const) if callable(op.code) else op.code
-            local_code = op.local_code(n, const) if callable(op.local_code) else op.local_code
-            if not code or len(local_code) != n:
-                raise OperandError(f"compile: the op {op.name!r} has no code template for {n} operand(s) "
-                                   f"(its Op entry needs code=... and local_code=..., see autograd.ops)")
-            found = self._template_cache[key] = (code, tuple(local_code))
+            found = self._template_cache[key] = templates_of(op, n, const)
         return found
 
     def _filled(self, i: int, templates) -> list[str]:
         """``templates`` with node i's operand names, constant and name put in."""
         tape, names = self.tape, self.names
-        shown = [names[p] for p in tape.operands[i]]
-        const = tape.consts[i]
-        c = literal(float(const)) if const is not None else "0.0"
-        out = names[i]
-        filled = []
-        for template in templates:
-            bare = _BARE.match(template)
-            if bare:
-                filled.append(shown[int(bare.group(1))])
-            elif "{" not in template:  # a number: sum's 1.0 (no call per operand of a wide node)
-                filled.append(template)
-            elif "{args}" in template:  # (joined only where used: a wide sum has one such template)
-                filled.append(template.format(*shown, c=c, out=out, args=", ".join(shown)))
-            else:
-                filled.append(template.format(*shown, c=c, out=out))
-        return filled
+        return fill(templates, [names[p] for p in tape.operands[i]], tape.consts[i], names[i])
 
     def _rules(self, i: int, locals_: list[str]) -> list[str]:
         """Node i's local-derivative rules as the op table writes them (``rule_text``), for comments."""
-        op, tape = self.tape.ops[i], self.tape
-        if op.arity is None or len(op.rule_text) != len(tape.operands[i]):
-            return [local.replace("1.0", "1") if local in ("1.0", "-1.0") else local for local in locals_]
-        const = tape.consts[i]
-        shown = [self.names[p] for p in tape.operands[i]]
-        c = "" if const is None else f"{const:g}"
-        return [rule.format(*shown, c=c, out=self.names[i]) for rule in op.rule_text]
+        tape, names = self.tape, self.names
+        return rule_comments(tape.ops[i], [names[p] for p in tape.operands[i]], tape.consts[i], names[i], locals_)
 
     # -- the pieces ----------------------------------------------------------------------
     def constant_lines(self) -> list[str]:
@@ -233,28 +246,12 @@ class Source:
 
     def _sum_lines(self, target: str, edges: list, keep: bool = False) -> list[str]:
         """``target = t1 + t2 + ...`` (with ``keep``, ``target += t1`` and so on), one term
-        (and its comment) per line, in statements of at most _TERMS_PER_STATEMENT terms
-        (Python's compiler recurses once per term)."""
+        (and its comment) per line."""
+        items = [(_term(local, d), f"  # {comment_text(rule, 60, quoted=False)}" if self.comments else "")
+                 for local, d, rule in edges]
         if keep:  # one edge at a time, as backward's `parent.grad += local * node.grad`
-            return [f"{target} += {_term(local, d)}" + (f"  # {comment_text(rule, 60, quoted=False)}"
-                                                        if self.comments else "") for local, d, rule in edges]
-        lines = []
-        for start in range(0, len(edges), _TERMS_PER_STATEMENT):
-            chunk = edges[start:start + _TERMS_PER_STATEMENT]
-            terms = [] if start == 0 else [target]
-            terms += [_term(local, d) for local, d, _ in chunk]
-            comments = [""] * (len(terms) - len(chunk)) + [
-                f"  # {comment_text(rule, 60, quoted=False)}" if self.comments else "" for _, _, rule in chunk]
-            if len(terms) == 1:
-                lines.append(f"{target} = {terms[0]}{comments[0]}")
-                continue
-            head = f"{target} = ("
-            pad = " " * len(head)
-            for k, (term, comment) in enumerate(zip(terms, comments)):
-                text = term if k == 0 else (f"- {term[1:]}" if term.startswith("-") else f"+ {term}")
-                end = ")" if k == len(terms) - 1 else ""
-                lines.append(f"{head if k == 0 else pad}{text}{end}{comment}")
-        return lines
+            return [f"{target} += {term}{comment}" for term, comment in items]
+        return sum_statements(target, items)
 
     def returned_grads(self) -> list[str]:
         """What each input's gradient is in the code (``0.0`` for an input the output does not use)."""
@@ -286,6 +283,27 @@ class Source:
         results = [out, *(["grads"] if grads else []), "check", *(["also"] if tape.also else [])]
         body.append(f"return {', '.join(results)}")
         return "\n".join(lines + _indented(body, 1)) + "\n"
+
+
+def sum_statements(target: str, items: list[tuple[str, str]], indent: str = "") -> list[str]:
+    """``target = t1 + t2 + ...`` for (term, comment) items, one term a line, in statements of at
+    most _TERMS_PER_STATEMENT terms (Python's compiler recurses once per term); each statement
+    after the first starts from ``target``. A term written ``-x`` is subtracted: ``- x``."""
+    lines = []
+    for start in range(0, len(items), _TERMS_PER_STATEMENT):
+        chunk = items[start:start + _TERMS_PER_STATEMENT]
+        if start:
+            chunk = [(target, ""), *chunk]
+        if len(chunk) == 1:
+            lines.append(f"{indent}{target} = {chunk[0][0]}{chunk[0][1]}")
+            continue
+        head = f"{indent}{target} = ("
+        pad = " " * len(head)
+        for k, (term, comment) in enumerate(chunk):
+            text = term if k == 0 else (f"- {term[1:]}" if term.startswith("-") else f"+ {term}")
+            end = ")" if k == len(chunk) - 1 else ""
+            lines.append(f"{head if k == 0 else pad}{text}{end}{comment}")
+    return lines
 
 
 def loop_text(cases: list[Source], name: str, case_notes: list[str] | None = None) -> str:
