@@ -98,7 +98,7 @@ def test_ci_runs_nox_for_every_version_the_plan_finds_except_python3s():
     assert '.venv/bin/nox -r -s "$1"' in text
     assert 'run) [ "$minor" = "$default_minor" ] || session "tests-$minor" "$version" ;;' in text
     assert "missing) missing_versions+=" in text and "MISSING" in text
-    assert '"pyodide"' in text  # the spot where the Pyodide session is to go
+    assert 'session pyodide "3.14 (Pyodide)"' in text  # the suite under Pyodide, after the CPythons
     assert len(text.splitlines()) <= 120
 
 
@@ -114,7 +114,7 @@ def test_this_python_is_one_pyproject_admits():
         f"Python {platform.python_version()} is not admitted by requires-python {REQUIRES!r}")
 
 
-def test_there_is_a_tests_session_per_supported_version_and_a_bench_session_kept_out(noxfile):
+def test_there_is_a_tests_session_per_supported_version_and_pyodide_and_bench_kept_out(noxfile):
     newest = noxfile.newest_minor(datetime.date.today())
     assert noxfile.PYTHONS[: len(supported_minors(REQUIRES, newest))] == supported_minors(REQUIRES, newest)
     assert HERE in noxfile.PYTHONS and "3.10" in noxfile.PYTHONS
@@ -124,7 +124,7 @@ def test_there_is_a_tests_session_per_supported_version_and_a_bench_session_kept
                             text=True, cwd=ROOT, timeout=240)
     assert listed.returncode == 0, listed.stderr
     sessions = re.findall(r"^[*-] (\S+)", listed.stdout, re.M)
-    assert sessions == [f"tests-{m}" for m in noxfile.PYTHONS] + ["bench"]
+    assert sessions == [f"tests-{m}" for m in noxfile.PYTHONS] + ["pyodide", "bench"]
 
 
 @pytest.mark.parametrize("today, newest", [((2026, 9, 30), 14), ((2026, 10, 1), 15), ((2020, 10, 5), 9)])
