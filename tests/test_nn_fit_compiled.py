@@ -9,6 +9,7 @@ import pytest
 import autograd as ag
 import nn
 from nn import data, losses, optim
+from nn import array_step
 from nn import train as train_module
 from nn.mlp import ACTIVATIONS
 
@@ -74,7 +75,7 @@ def test_micrograd_demo_in_100_steps_equals_eager_and_compiles_once(compiles):
                          schedule=optim.LinearLR(opt, end_factor=0.1, total_steps=100), compiled=compiled)
         results.append((model, history))
     _same(results[0], results[1])  # the loop: bit for bit
-    assert compiles == [2]
+    assert compiles == ([2] if array_step.available() else [2, 2])  # "auto": NumPy's step, or the loop again
     # "auto" takes NumPy arrays from 48 samples a batch, when NumPy is there: equal to rounding
     (eager, eager_history), (model, history) = results[0], results[2]
     assert all(math.isclose(a.data, b.data, rel_tol=1e-9, abs_tol=1e-12)
