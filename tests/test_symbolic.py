@@ -132,3 +132,26 @@ def test_without_sympy_the_message_names_the_extra(monkeypatch):
     with pytest.raises(MissingExtra, match=r'pip install "glassgrad\[sympy\]"') as info:
         to_sympy(Value(1.0, label="x"))
     assert isinstance(info.value, ImportError) and isinstance(info.value, ag.GlassgradError)
+
+
+def test_the_time_limit_is_not_swallowed_by_except_exception_and_keeps_an_outer_timer():
+    import signal
+    import time
+
+    from autograd.tools.symbolic import _time_limit, _TimedOut
+
+    pytest_timeout = signal.getitimer(signal.ITIMER_REAL)  # (pytest-timeout's own, put back below)
+    signal.setitimer(signal.ITIMER_REAL, 50.0)  # an outer timer, as pytest-timeout's
+    before = signal.getitimer(signal.ITIMER_REAL)[0]
+    start = time.monotonic()
+    with pytest.raises(_TimedOut):
+        with _time_limit(0.2):
+            while True:  # code that swallows every Exception, as sympy does in places
+                try:
+                    time.sleep(0.01)
+                except Exception:
+                    pass
+    assert time.monotonic() - start < 5
+    left = signal.getitimer(signal.ITIMER_REAL)[0]
+    signal.setitimer(signal.ITIMER_REAL, *pytest_timeout)
+    assert 0 < left <= before

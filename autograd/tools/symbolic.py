@@ -148,30 +148,46 @@ EVALUATE_MAX_NODES = 20_000
 """The largest expression tree evaluated at points when simplify cannot decide."""
 
 
-class _TimedOut(Exception):
-    pass
+class _TimedOut(BaseException):
+    """Not an Exception: sympy catches ``Exception`` in places, and must not swallow the stop."""
 
 
 @contextmanager
 def _time_limit(seconds: float):
-    """Stop the block after ``seconds`` with _TimedOut (main thread on POSIX; elsewhere no limit)."""
+    """Stop the block after ``seconds`` with _TimedOut (main thread on POSIX; elsewhere no limit).
+
+    The alarm repeats every 0.25 s until the block ends, so a stop that lands where it cannot
+    be raised is raised at the next one; a timer that was already set (pytest-timeout's) is
+    set again afterwards with the time it had left."""
     import signal
     import threading
+    import time
 
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def stop(signum, frame):
-        raise _TimedOut()
+    running = [True]
 
+    def stop(signum, frame):
+        if running[0]:
+            raise _TimedOut()
+
+    started = time.monotonic()
     previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
     try:
         yield
     finally:
+        try:
+            running[0] = False  # from here on an alarm does nothing
+        except _TimedOut:  # one landed just before: the block is over anyway (the next is 0.25 s away)
+            running[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer_delay > 0:
+            left = outer_delay - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), outer_interval)
 
 
 def _tree_size(expr, cap: int) -> int:
