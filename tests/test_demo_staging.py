@@ -111,22 +111,34 @@ def test_a_finished_run_replaces_every_file_and_leaves_no_temporary_folder(tmp_p
 
 @pytest.mark.timeout(300)
 def test_ctrl_c_after_training_leaves_the_previous_runs_files(tmp_path, previous_run):
-    """Before: Ctrl-C while the demo wrote its files could leave part of this run's six."""
-    out = fresh(tmp_path, previous_run)
-    proc = subprocess.Popen([sys.executable, "-m", "nn", "demo", "--epochs", "1", "--samples", "8",
-                             "--seed", "1", "--no-progress", "--out", "out"], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
-    for line in proc.stdout:
-        if line.startswith(b"trained in"):  # the training is over: the files are being written
-            break
-    time.sleep(0.2)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err.decode()[-500:]
-    assert err.decode().strip().splitlines()[-1] == "glassgrad: interrupted"
-    assert contents(out) == previous_run
-    assert os.listdir(tmp_path) == ["out"]
+    """Before: Ctrl-C while the demo wrote its files could leave part of this run's six.
+
+    A Ctrl-C can land where Python only reports it ("Exception ignored in" a weakref callback)
+    or after the files are in: then the run ends normally with all six of its own files, and
+    the test tries again, a little sooner, until one run is really interrupted."""
+    for attempt, delay in enumerate((0.2, 0.1, 0.05, 0.0, 0.0)):
+        folder = tmp_path / f"attempt{attempt}"
+        folder.mkdir()
+        out = fresh(folder, previous_run)
+        proc = subprocess.Popen([sys.executable, "-m", "nn", "demo", "--epochs", "1", "--samples", "8",
+                                 "--seed", "1", "--no-progress", "--out", "out"], cwd=folder,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        for line in proc.stdout:
+            if line.startswith(b"trained in"):  # the training is over: the files are being written
+                break
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        assert os.listdir(folder) == ["out"]  # no temporary folder left, either way
+        if proc.returncode == 0:  # not interrupted: this run's six files, whole
+            assert set(contents(out)) == NAMES and contents(out) != previous_run
+            continue
+        assert proc.returncode == 130, err.decode()[-500:]
+        assert err.decode().strip().splitlines()[-1] == "glassgrad: interrupted"
+        assert contents(out) == previous_run
+        return
+    pytest.fail("no run of the demo was interrupted by Ctrl-C in five tries")
 
 
 # -- replace_together ----------------------------------------------------------------------------
