@@ -32,7 +32,7 @@ import keyword
 from ..errors import OperandError
 from .array_source import (_IDENTIFIER, _NAME, _OWN_NAMES, _SAFE_LOCAL, GRADS, LOCALS, _term,
                            _wrapped, summed)
-from .source import comment_text, fill, identifier, literal, rule_comments, sum_statements, templates_of
+from .source import Names, comment_text, fill, identifier, literal, rule_comments, sum_statements, templates_of
 from .tape import CONSTANT, DATA, INPUT, Tape
 
 __all__ = ["CasesSource"]
@@ -91,18 +91,14 @@ class CasesSource:
 
     # -- names --------------------------------------------------------------------------------
     def _claim(self, base: str) -> str:
-        name, k = base, 1
-        while name in self.taken or "d_" + name in self.taken or name in self.reserved:
-            k += 1
-            name = f"{base}_{k}"
-        self.taken.update((name, "d_" + name))
-        return name
+        return self._names.claim(base)
 
     def _name_nodes(self) -> None:
         """Names: the case arguments and the leaves first, then the shared nodes (case 0's labels),
         then each case's own nodes; and per case, copies of the shared array nodes it reads."""
         tape0 = self.tapes[0]
-        self.taken: set[str] = set()
+        self._names = Names(self.reserved)
+        self.taken = self._names.taken
         self.case_args = [self._claim(f"case{c}") for c in range(len(self.tapes))]
         self.argument_names = []
         for k, label in enumerate(tape0.argument_labels):

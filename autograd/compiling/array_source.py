@@ -28,7 +28,7 @@ import re
 import types
 
 from ..errors import OperandError
-from .source import comment_text, fill, identifier, literal, rule_comments, sum_statements, templates_of
+from .source import Names, comment_text, fill, identifier, literal, rule_comments, sum_statements, templates_of
 from .tape import CONSTANT, DATA, INPUT, Tape
 
 __all__ = ["ArraySource", "helpers", "function"]
@@ -71,18 +71,14 @@ class ArraySource:
 
     # -- names ------------------------------------------------------------------------------
     def _claim(self, base: str) -> str:
-        name, k = base, 1
-        while name in self.taken or "d_" + name in self.taken or name in self.reserved:
-            k += 1
-            name = f"{base}_{k}"
-        self.taken.update((name, "d_" + name))
-        return name
+        return self._names.claim(base)
 
     def _name_nodes(self) -> list[str]:
         """A label where it makes a fresh identifier, else ``t17``; a constant without a free
         name is written as its number (its gradient then gets a name ``d_c17``)."""
         tape = self.tape
-        self.taken: set[str] = set()
+        self._names = Names(self.reserved)
+        self.taken = self._names.taken
         self.argument_names = []
         for k, label in enumerate(tape.argument_labels):
             base = identifier(label) or (f"p{k}" if k < tape.n_inputs else f"data{k - tape.n_inputs}")

@@ -44,20 +44,21 @@ class Names:
     """Variable names: a label where it makes a fresh identifier (``W1[0,1]`` -> ``W1_0_1``),
     else a numbered ``t17``. Claiming ``x`` also claims its gradient's name ``d_x``."""
 
-    def __init__(self):
+    def __init__(self, reserved=_RESERVED):
         self.taken: set[str] = set()
         self.suffix: dict[str, int] = {}
+        self.reserved = reserved
 
     def claim(self, base: str) -> str:
         name = base
-        while name in self.taken or "d_" + name in self.taken or name in _RESERVED:
+        while name in self.taken or "d_" + name in self.taken or name in self.reserved:
             self.suffix[base] = k = self.suffix.get(base, 1) + 1
             name = f"{base}_{k}"
         self.taken.update((name, "d_" + name))
         return name
 
     def free(self, name: str) -> bool:
-        return name not in self.taken and "d_" + name not in self.taken and name not in _RESERVED
+        return name not in self.taken and "d_" + name not in self.taken and name not in self.reserved
 
 
 def identifier(label) -> str | None:
